@@ -1,0 +1,9 @@
+"""The SQLite news archive: schema (migrations), writes, queries and a thin CLI.
+
+A plain library: it never imports Scrapy, so archivists can use it on its own.
+"""
+
+from archive.db import ArchiveError, open_archive
+from archive.store import ArchiveWriter
+
+__all__ = ["ArchiveError", "ArchiveWriter", "open_archive"]

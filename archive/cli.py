@@ -1,0 +1,139 @@
+"""``python -m archive``: a thin command line over the archive library.
+
+Each command parses options, calls one library function and turns :class:`ArchiveError`
+into a one-line message with exit code 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+
+import click
+
+from archive import query
+from archive.db import ArchiveError, open_archive
+
+db_option = click.option(
+    "--db", "db_path", default="archive.db", show_default=True, metavar="PATH",
+    help="The archive file (ARCHIVE_PATH of the crawl).",
+)
+
+
+def _day(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2021-03-01") from None
+
+
+def _open(path: str):
+    try:
+        db = open_archive(path, create=False)
+        query.require_archive(db)
+        return db
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def cli():
+    """Read the news archive written by ``scrapy crawl news``."""
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--site", help="Only articles of this site (host or host:port).")
+@click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after this day.")
+@click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
+def export(db_path, fmt, site, since, until):
+    """Write every article to stdout, one JSON object per line (or CSV).
+
+    Example: python -m archive export --db news.db --format jsonl > articles.jsonl
+    """
+    db = _open(db_path)
+    try:
+        records = query.export_records(db, site=site, since=since, until=until)
+        out = sys.stdout
+        if fmt == "jsonl":
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(out, fieldnames=query.EXPORT_FIELDS)
+            writer.writeheader()
+            for record in records:
+                record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
+                record["related_urls"] = json.dumps(record["related_urls"], ensure_ascii=False)
+                writer.writerow(record)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+
+
+@cli.command()
+@click.argument("words")
+@db_option
+@click.option("--site", help="Only articles of this site.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
+def search(words, db_path, site, limit, as_json):
+    """Find articles containing every word of WORDS (title or body).
+
+    Example: python -m archive search 平度 --db news.db
+    """
+    db = _open(db_path)
+    try:
+        results = query.search(db, words, site=site, limit=limit)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        for r in results:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        return
+    if not results:
+        click.echo(f"no article contains {words!r}")
+    for r in results:
+        click.echo(f"{r['title']}\n  {r['published_at'] or '(no date)'}  {r['site']}  {r['url']}\n  {r['snippet']}\n")
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def summary(db_path, as_json):
+    """Counts of archived articles per site and the latest crawl runs.
+
+    Example: python -m archive summary --db news.db
+    """
+    db = _open(db_path)
+    s = query.summary(db)
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{s['articles']} articles, {s['aliases']} alias URLs, {s['related_links']} related links")
+    for site in s["sites"]:
+        click.echo(
+            f"  {site['site']}: {site['articles']} articles "
+            f"(date {site['with_date']}, author {site['with_author']}, source {site['with_source']})"
+        )
+    for run in s["runs"]:
+        click.echo(
+            f"  run {run['id']}: {run['started_at']} .. {run['ended_at'] or 'running'} "
+            f"{run['finish_reason'] or ''}: {run['pages_fetched'] or 0} pages, "
+            f"{run['articles_new'] or 0} new, {run['articles_updated'] or 0} updated, "
+            f"{run['articles_unchanged'] or 0} unchanged, {run['items_dropped'] or 0} dropped, "
+            f"{run['errors'] or 0} errors"
+        )
+
+
+def main(argv=None):
+    cli.main(args=argv, prog_name="python -m archive")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Schema migrations, applied in order by :func:`archive.db.open_archive`.
+
+Never edit a migration that has shipped: add a new one. ``docs/schema.md`` documents the
+resulting tables and columns.
+"""
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("newsarchive")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "published_at": str,
+            "published_at_raw": str,
+            "author": str,
+            "source": str,
+            "body": str,
+            "site": str,
+            "language": str,
+            "content_hash": str,
+            "pages": int,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "versions": int,
+            "near_duplicate_of": str,
+            "crawl_run_id": int,
+        },
+        pk="id",
+        not_null={"url", "title", "body", "site", "content_hash", "first_seen_at", "last_seen_at", "versions"},
+        defaults={"versions": 1, "pages": 1},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["site", "published_at"])
+
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "spider": str,
+            "start_urls": str,
+            "started_at": str,
+            "ended_at": str,
+            "finish_reason": str,
+            "pages_fetched": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "items_dropped": int,
+            "errors": int,
+            "stats": str,
+        },
+        pk="id",
+        not_null={"started_at"},
+    )
+
+    db["article_urls"].create(
+        {"url": str, "article_id": int, "first_seen_at": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"article_id", "first_seen_at"},
+    )
+    db["article_urls"].create_index(["article_id"])
+
+    db["related_links"].create(
+        {"article_id": int, "position": int, "url": str, "anchor_text": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"url"},
+    )
+    db["related_links"].create_index(["url"])
+
+    db["article_versions"].create(
+        {
+            "article_id": int,
+            "version": int,
+            "seen_at": str,
+            "title": str,
+            "published_at": str,
+            "author": str,
+            "source": str,
+            "body": str,
+            "content_hash": str,
+        },
+        pk=("article_id", "version"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )

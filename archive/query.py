@@ -1,0 +1,136 @@
+"""Reading the archive: export records, a plain-text search, a summary.
+
+All user text reaches SQLite as bound parameters; no SQL is built from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlite_utils import Database
+
+from archive.db import ArchiveError
+
+# The export's fields, in order (the contract other tools read).
+EXPORT_FIELDS = (
+    "url", "aliases", "title", "published_at", "author", "source", "body", "related_urls",
+    "site", "language", "first_seen_at", "last_seen_at", "versions", "near_duplicate_of",
+)
+
+_EXPORT_SQL = """
+SELECT a.url, a.title, a.published_at, a.author, a.source, a.body, a.site, a.language,
+       a.first_seen_at, a.last_seen_at, a.versions, a.near_duplicate_of,
+       (SELECT json_group_array(url) FROM
+           (SELECT u.url FROM article_urls u WHERE u.article_id = a.id AND u.url != a.url
+            ORDER BY u.first_seen_at, u.rowid)) AS aliases,
+       (SELECT json_group_array(url) FROM
+           (SELECT r.url FROM related_links r WHERE r.article_id = a.id ORDER BY r.position)) AS related_urls
+FROM articles a
+WHERE (:site IS NULL OR a.site = :site)
+  AND (:since IS NULL OR substr(a.published_at, 1, 10) >= :since)
+  AND (:until IS NULL OR substr(a.published_at, 1, 10) <= :until)
+ORDER BY a.id
+"""
+
+
+def require_archive(db: Database) -> None:
+    if "articles" not in db.table_names():
+        raise ArchiveError("this file is not a news archive (no articles table)")
+
+
+def export_records(
+    db: Database, *, site: str | None = None, since: str | None = None, until: str | None = None
+) -> Iterator[dict]:
+    """Yield every article as a dict with :data:`EXPORT_FIELDS`, streaming (constant memory).
+
+    ``since``/``until`` are inclusive ``YYYY-MM-DD`` days compared with published_at's date.
+    """
+    require_archive(db)
+    cursor = db.execute(_EXPORT_SQL, {"site": site, "since": since, "until": until})
+    columns = [c[0] for c in cursor.description]
+    for values in cursor:
+        row = dict(zip(columns, values))
+        row["aliases"] = json.loads(row["aliases"])
+        row["related_urls"] = json.loads(row["related_urls"])
+        yield {name: row[name] for name in EXPORT_FIELDS}
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(db: Database, query: str, *, site: str | None = None, limit: int = 20) -> list[dict]:
+    """Articles whose title or body contain every whitespace-separated word of ``query``.
+
+    Substring matching, so Chinese words of any length are found. Title matches rank first,
+    then newer articles. Each result carries a ``snippet`` around the first match, marked
+    with 【】.
+    """
+    require_archive(db)
+    words = query.split()
+    if not words:
+        raise ArchiveError("empty search query")
+    where = " AND ".join("(title LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')" for _ in words)
+    params: list = []
+    for w in words:
+        params += [_like_pattern(w), _like_pattern(w)]
+    if site:
+        where += " AND site = ?"
+        params.append(site)
+    sql = (
+        f"SELECT url, title, published_at, site, body, (title LIKE ? ESCAPE '\\') AS in_title "
+        f"FROM articles WHERE {where} ORDER BY in_title DESC, published_at DESC, id DESC LIMIT ?"
+    )
+    rows = db.execute(sql, [_like_pattern(words[0]), *params, limit]).fetchall()
+    results = []
+    for url, title, published_at, site_, body, _ in rows:
+        results.append(
+            {"url": url, "title": title, "published_at": published_at, "site": site_,
+             "snippet": snippet(body, words[0])}
+        )
+    return results
+
+
+def snippet(text: str, word: str, width: int = 40) -> str:
+    """About ``2 * width`` characters of ``text`` around the first ``word``, marked 【word】."""
+    flat = " ".join(text.split())
+    i = flat.find(word)
+    if i < 0:
+        return flat[: 2 * width] + ("…" if len(flat) > 2 * width else "")
+    start, end = max(0, i - width), min(len(flat), i + len(word) + width)
+    return (
+        ("…" if start else "") + flat[start:i] + "【" + word + "】"
+        + flat[i + len(word): end] + ("…" if end < len(flat) else "")
+    )
+
+
+def summary(db: Database) -> dict:
+    """Counts for a quick look: articles per site, URL aliases, related links, last runs."""
+    require_archive(db)
+    per_site = [
+        {"site": site, "articles": n, "with_date": d, "with_author": a, "with_source": s}
+        for site, n, d, a, s in db.execute(
+            "SELECT site, count(*), count(published_at), count(author), count(source) "
+            "FROM articles GROUP BY site ORDER BY site"
+        )
+    ]
+    runs = [
+        dict(zip(("id", "started_at", "ended_at", "finish_reason", "pages_fetched",
+                  "articles_new", "articles_updated", "articles_unchanged", "items_dropped", "errors"), r))
+        for r in db.execute(
+            "SELECT id, started_at, ended_at, finish_reason, pages_fetched, articles_new, "
+            "articles_updated, articles_unchanged, items_dropped, errors "
+            "FROM crawl_runs ORDER BY id DESC LIMIT 5"
+        )
+    ]
+    return {
+        "articles": db.execute("SELECT count(*) FROM articles").fetchone()[0],
+        "aliases": db.execute(
+            "SELECT count(*) FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url != a.url"
+        ).fetchone()[0],
+        "related_links": db.execute("SELECT count(*) FROM related_links").fetchone()[0],
+        "sites": per_site,
+        "runs": runs,
+    }

@@ -1,0 +1,157 @@
+"""Writing articles and crawl runs: one writer, batched transactions, dedup by URL and text.
+
+An article record is the dict produced by ``crawler.items.Article.to_record()`` (the export's
+field names). :meth:`ArchiveWriter.save` decides whether it is new, a known article seen again
+(possibly under another URL), or a known article whose content changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from enum import Enum
+
+from sqlite_utils import Database
+
+from archive.db import utc_now
+
+# Fields whose change makes a new version of an article.
+VERSIONED_FIELDS = ("title", "published_at", "author", "source", "body")
+
+
+class Outcome(str, Enum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def content_hash(title: str, body: str) -> str:
+    """SHA-256 (hex) of the title and body: equal text at two URLs means one article."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+class ArchiveWriter:
+    """The only writer of an archive during a crawl.
+
+    Records are saved in batches (:meth:`save_many`), each batch in one transaction, so a
+    reader sees either all of a batch or none of it.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- crawl runs -------------------------------------------------------------------------
+
+    def start_run(self, spider: str, start_urls: Iterable[str]) -> int:
+        with self.db.atomic():
+            table = self.db["crawl_runs"].insert(
+                {"spider": spider, "start_urls": json.dumps(list(start_urls)), "started_at": utc_now()}
+            )
+        return table.last_pk
+
+    def finish_run(self, run_id: int, *, finish_reason: str, counts: dict, stats: dict) -> None:
+        """Close a crawl run. ``counts`` holds the crawl_runs count columns by name."""
+        row = {"ended_at": utc_now(), "finish_reason": finish_reason, "stats": json.dumps(stats, default=str)}
+        row.update(counts)
+        with self.db.atomic():
+            self.db["crawl_runs"].update(run_id, row)
+
+    # -- articles ---------------------------------------------------------------------------
+
+    def save_many(self, records: Iterable[dict], run_id: int | None = None) -> list[Outcome]:
+        """Save records in one transaction; returns one outcome per record, in order."""
+        with self.db.atomic():
+            return [self._save(record, run_id) for record in records]
+
+    def save(self, record: dict, run_id: int | None = None) -> Outcome:
+        return self.save_many([record], run_id)[0]
+
+    def _find(self, urls: list[str], chash: str) -> dict | None:
+        placeholders = ", ".join("?" for _ in urls)
+        row = self.db.execute(
+            f"SELECT article_id FROM article_urls WHERE url IN ({placeholders}) ORDER BY article_id LIMIT 1",
+            urls,
+        ).fetchone()
+        if row is None:
+            row = self.db.execute(
+                "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", [chash]
+            ).fetchone()
+        if row is None:
+            return None
+        return self.db["articles"].get(row[0])
+
+    def _save(self, record: dict, run_id: int | None) -> Outcome:
+        now = record.get("fetched_at") or utc_now()
+        urls = [record["url"], *[u for u in record.get("aliases", []) if u != record["url"]]]
+        chash = content_hash(record["title"], record["body"])
+        existing = self._find(urls, chash)
+        if existing is None:
+            article_id = self.db["articles"].insert(
+                {
+                    "url": record["url"],
+                    "title": record["title"],
+                    "published_at": record.get("published_at"),
+                    "published_at_raw": record.get("published_at_raw"),
+                    "author": record.get("author"),
+                    "source": record.get("source"),
+                    "body": record["body"],
+                    "site": record["site"],
+                    "language": record.get("language"),
+                    "content_hash": chash,
+                    "pages": record.get("pages", 1),
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "versions": 1,
+                    "crawl_run_id": run_id,
+                }
+            ).last_pk
+            self._add_urls(article_id, urls, now)
+            self._replace_related(article_id, record.get("related", []))
+            return Outcome.NEW
+
+        article_id = existing["id"]
+        self._add_urls(article_id, urls, now)
+        changed = any(record.get(f) != existing[f] for f in VERSIONED_FIELDS)
+        if not changed:
+            self.db["articles"].update(article_id, {"last_seen_at": now})
+            return Outcome.UNCHANGED
+        self._keep_version(existing)
+        self.db["articles"].update(
+            article_id,
+            {
+                **{f: record.get(f) for f in VERSIONED_FIELDS},
+                "published_at_raw": record.get("published_at_raw"),
+                "content_hash": chash,
+                "pages": record.get("pages", 1),
+                "last_seen_at": now,
+                "versions": existing["versions"] + 1,
+            },
+        )
+        self._replace_related(article_id, record.get("related", []))
+        return Outcome.UPDATED
+
+    def _keep_version(self, existing: dict) -> None:
+        """Copy the current content of an article into article_versions before it changes."""
+        self.db["article_versions"].insert(
+            {
+                "article_id": existing["id"],
+                "version": existing["versions"],
+                "seen_at": existing["last_seen_at"],
+                **{f: existing[f] for f in VERSIONED_FIELDS},
+                "content_hash": existing["content_hash"],
+            },
+            replace=True,
+        )
+
+    def _add_urls(self, article_id: int, urls: list[str], now: str) -> None:
+        self.db["article_urls"].insert_all(
+            ({"url": u, "article_id": article_id, "first_seen_at": now} for u in urls), ignore=True
+        )
+
+    def _replace_related(self, article_id: int, related: list[dict]) -> None:
+        self.db["related_links"].delete_where("article_id = ?", [article_id])
+        self.db["related_links"].insert_all(
+            {"article_id": article_id, "position": i, "url": r["url"], "anchor_text": r.get("text", "")}
+            for i, r in enumerate(related)
+        )

@@ -1,0 +1,1 @@
+"""Scrapy project: discover news articles, extract, clean and archive them."""

@@ -1,0 +1,85 @@
+"""Reading publication dates: Chinese page text, machine metadata and URL paths.
+
+Every function returns an ISO 8601 string or ``None``; none of them ever guesses a missing
+year, month or day (no "January 1st", no "current year").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from dateutil.parser import isoparse
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# Labels that introduce a publication time in bylines, simplified and traditional.
+DATE_LABELS = r"(?:发布时间|發佈時間|發布時間|发布日期|發佈日期|发表时间|發表時間|更新时间|时间|時間|日期)"
+
+_DATETIME = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
+)
+_LABELLED = re.compile(DATE_LABELS + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    return ZoneInfo(tz or DEFAULT_TIMEZONE)
+
+
+def _build(m: re.Match, tz: str | None) -> str | None:
+    try:
+        day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+    except ValueError:
+        return None
+    if m["H"] is None:
+        return day.isoformat()
+    try:
+        moment = dt.datetime(day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=_zone(tz)).isoformat()
+
+
+def parse_text_date(text: str, tz: str | None = None) -> tuple[str, str] | None:
+    """The first date in a byline-like text, as ``(iso, raw_text)``.
+
+    A date after a label (发布时间：, 發佈時間：, 日期：...) wins over an unlabelled one.
+    Accepted: ``2021-01-25 17:30[:00]``, ``2021/01/25 17:30``, ``2021年01月25日 17:30``,
+    ``2021.1.5 9:05``. A naive time is read in ``tz`` (default Asia/Shanghai): the result
+    carries its offset, e.g. ``2021-01-25T17:30:00+08:00``; a date without time gives
+    ``2021-01-25``.
+    """
+    label = _LABELLED.search(text)
+    candidates = []
+    if label:
+        candidates.append(_DATETIME.match(text, label.end()))
+    candidates.extend(_DATETIME.finditer(text))
+    for m in candidates:
+        if m:
+            iso = _build(m, tz)
+            if iso:
+                return iso, m[0].strip()
+    return None
+
+
+def parse_machine_date(value: str, tz: str | None = None) -> str | None:
+    """A date from metadata (JSON-LD, ``article:published_time``, ``<time datetime>``).
+
+    ISO 8601 values keep their own offset; naive ones are read in ``tz``. Date-only values
+    give ``YYYY-MM-DD``. Non-ISO values fall back to :func:`parse_text_date`.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = isoparse(value)
+    except (ValueError, OverflowError):
+        found = parse_text_date(value, tz)
+        return found[0] if found else None
+    if len(value) <= 10:
+        return parsed.date().isoformat()
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_zone(tz))
+    return parsed.replace(microsecond=0).isoformat()

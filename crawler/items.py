@@ -1,0 +1,90 @@
+"""The article schema: every field the crawler produces, with its format.
+
+The same names are used by the archive export (``python -m archive export``) and by
+``python -m crawler.extract``, so a page checked by hand reads exactly like an archived record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RelatedLink:
+    """One entry of an article's related list ("相关新闻", "延伸阅读", ...).
+
+    url: absolute, canonicalized (fragment and tracking parameters removed).
+    text: the anchor text as shown, cleaned like other text fields.
+    """
+
+    url: str
+    text: str = ""
+
+
+@dataclass
+class Article:
+    """One news article, as extracted from one response (plus its continuation pages).
+
+    url: the article's identity: the final URL after redirects, replaced by the page's
+        ``<link rel="canonical">`` when that points to the same site; tracking parameters
+        (``utm_*``, ``spm``, ``from``, ...) and the fragment removed.
+    aliases: other URLs that led to this article (the requested URL before redirects,
+        tracking-parameter variants, mobile copies, continuation pages), canonicalized, in
+        the order they were seen; never contains ``url`` itself.
+    title: the headline as the page shows it, without the site-name suffix of ``<title>``.
+    published_at: ISO 8601. With a time: ``YYYY-MM-DDTHH:MM:SS+HH:MM`` (naive page times are
+        read in the site's timezone, Asia/Shanghai unless configured). When only the URL path
+        tells the day: ``YYYY-MM-DD``. ``None`` when nothing readable tells it: never a guess.
+    published_at_raw: the text the date was read from (for audits), or ``None``.
+    author: person names from the byline (作者/记者/文/Author metadata), joined with "、".
+    source: the publication named on the 来源/來源 line, e.g. "青岛日报".
+    body: the article's paragraphs only, separated by one blank line (``"\\n\\n"``), trimmed;
+        no navigation, bylines, editor lines, captions, share bars or related lists.
+    related: the related-article list in page order.
+    site: the host (``host`` or ``host:port``) the article was fetched from.
+    language: BCP 47 tag: ``zh-Hans`` / ``zh-Hant`` for Chinese text by its script, otherwise
+        the page's declared language (``en``, ...), or ``None``.
+    fetched_at: when the response was received, ISO 8601 UTC (``...+00:00``).
+    pages: number of pages the article was assembled from (1 unless split with "下一页").
+    """
+
+    url: str
+    title: str
+    body: str
+    published_at: str | None = None
+    published_at_raw: str | None = None
+    author: str | None = None
+    source: str | None = None
+    related: list[RelatedLink] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    site: str = ""
+    language: str | None = None
+    fetched_at: str | None = None
+    pages: int = 1
+
+    @property
+    def related_urls(self) -> list[str]:
+        return [link.url for link in self.related]
+
+    def add_alias(self, url: str) -> None:
+        if url and url != self.url and url not in self.aliases:
+            self.aliases.append(url)
+
+    def to_record(self) -> dict:
+        """The article as a JSON-ready dict with the export's field names."""
+        return {
+            "url": self.url,
+            "aliases": list(self.aliases),
+            "title": self.title,
+            "published_at": self.published_at,
+            "published_at_raw": self.published_at_raw,
+            "author": self.author,
+            "source": self.source,
+            "body": self.body,
+            "related_urls": self.related_urls,
+            "related": [{"url": r.url, "text": r.text} for r in self.related],
+            "site": self.site,
+            "language": self.language,
+            "fetched_at": self.fetched_at,
+            "pages": self.pages,
+        }

@@ -1,0 +1,27 @@
+"""Downloader middlewares."""
+
+from __future__ import annotations
+
+from scrapy.exceptions import NotConfigured
+
+from crawler.encoding import redecode
+
+
+class EncodingMiddleware:
+    """Re-decode HTML responses whose declared charset is missing or wrong (see
+    :mod:`crawler.encoding`). Switch off with ``NEWS_ENCODING_DETECTION = False``."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWS_ENCODING_DETECTION", True):
+            raise NotConfigured("NEWS_ENCODING_DETECTION is off")
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        fixed = redecode(response)
+        if fixed is not response:
+            self.crawler.stats.inc_value(f"news/encoding/redecoded/{fixed.encoding}")
+        return fixed

@@ -1,0 +1,116 @@
+"""Item pipelines: clean, then archive (which de-duplicates against everything stored).
+
+De-duplication is done where the knowledge is: the archive. An article is the same as a
+stored one when any of its URLs (canonical URL, redirects, tracking-parameter variants,
+mobile copies naming it as canonical, continuation pages) is already known, or when its
+title and body are exactly those of a stored article. Either way its URLs are added as
+aliases and no second record is made, in this crawl or any later one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from archive import ArchiveWriter, open_archive
+from crawler.cleaning import BadArticle, clean_article
+from crawler.items import Article
+
+logger = logging.getLogger(__name__)
+
+
+class CleanPipeline:
+    """Normalize text fields; drop articles without title/body or with mojibake.
+
+    Stats: ``clean/dropped/<reason>``.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        try:
+            return clean_article(item)
+        except BadArticle as exc:
+            self.crawler.stats.inc_value(f"clean/dropped/{exc.reason}")
+            raise DropItem(f"{exc} ({item.url})") from None
+
+
+class ArchivePipeline:
+    """Store articles in the SQLite archive at ``ARCHIVE_PATH``.
+
+    Articles are written in batches of ``ARCHIVE_BATCH_SIZE``, each batch one transaction,
+    by this one writer. A row in ``crawl_runs`` records the crawl: it is opened with the
+    spider and closed (with the finish reason and counts) when the spider closes.
+    Stats: ``archive/articles/new``, ``archive/articles/updated``, ``archive/articles/unchanged``.
+    """
+
+    def __init__(self, crawler, path: str, batch_size: int):
+        self.crawler = crawler
+        self.path = path
+        self.batch_size = batch_size
+        self.db = None
+        self.writer: ArchiveWriter | None = None
+        self.run_id: int | None = None
+        self.pending: list[dict] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("ARCHIVE_PATH")
+        if not path:
+            raise NotConfigured("ARCHIVE_PATH is empty")
+        pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        self.db = open_archive(self.path)
+        self.writer = ArchiveWriter(self.db)
+        spider = self.crawler.spider
+        self.run_id = self.writer.start_run(spider.name, getattr(spider, "start_urls", []))
+        logger.info("archiving to %(path)s (run %(run)s)", {"path": self.path, "run": self.run_id})
+
+    def process_item(self, item):
+        record = item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict()
+        self.pending.append(record)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self):
+        if not self.pending:
+            return
+        outcomes = self.writer.save_many(self.pending, self.run_id)
+        for outcome in outcomes:
+            self.crawler.stats.inc_value(f"archive/articles/{outcome.value}")
+        self.pending = []
+
+    def close_spider(self):
+        self.flush()
+
+    def spider_closed(self, spider, reason):
+        """Record the run's end; the finish reason is only known once the spider closed."""
+        if self.writer is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        errors = sum(v for k, v in stats.items() if k.startswith(("news/requests/failed/", "spider_exceptions/")))
+        counts = {
+            "pages_fetched": stats.get("response_received_count", 0),
+            "articles_new": stats.get("archive/articles/new", 0),
+            "articles_updated": stats.get("archive/articles/updated", 0),
+            "articles_unchanged": stats.get("archive/articles/unchanged", 0),
+            "items_dropped": stats.get("item_dropped_count", 0),
+            "errors": errors,
+        }
+        self.writer.finish_run(self.run_id, finish_reason=reason, counts=counts, stats=stats)
+        self.db.close()
+        self.writer = None

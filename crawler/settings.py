@@ -1,0 +1,51 @@
+"""Scrapy settings of the news crawler. Every value can be overridden with ``-s NAME=VALUE``."""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# -- politeness ------------------------------------------------------------------------------
+USER_AGENT = "newsarchive/0.1 (news archiving crawler; respects robots.txt)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# -- robustness ------------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30          # seconds
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024   # bytes; larger responses are dropped (news/requests/failed/too_large)
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2                # transient 5xx, 408, 429 and connection errors
+HTTPERROR_ALLOWED_CODES: list[int] = []
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # After decompression (590) in the response path, before spiders see the text.
+    "crawler.middlewares.EncodingMiddleware": 580,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.CleanPipeline": 100,
+    "crawler.pipelines.ArchivePipeline": 800,
+}
+
+# -- the archive -----------------------------------------------------------------------------
+ARCHIVE_PATH = "archive.db"
+ARCHIVE_BATCH_SIZE = 50        # articles per write transaction
+
+# -- discovery and extraction ----------------------------------------------------------------
+# Non-article pages (home, channels, listings, calendars) followed in a row from a start page.
+# 4 reaches page 3 of a channel linked from the home page; traps end after 4 steps.
+NEWS_MAX_LISTING_HOPS = 4
+NEWS_TIMEZONE = "Asia/Shanghai"   # for naive page times; per host: NEWS_SITE_RULES[host]["timezone"]
+NEWS_SITE_RULES: dict = {}        # {host: {field: selector}}; see crawler/pages/rules.py
+NEWS_SITE_RULES_FILE = None       # the same as a JSON file
+NEWS_ENCODING_DETECTION = True
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,211 @@
+"""The ``news`` spider: discovers articles on the start URLs' sites and hands each page to
+:class:`~crawler.pages.ArticlePage`.
+
+Doors into a site: ``Sitemap:`` lines of robots.txt (indexes and gzipped sitemaps, via
+Scrapy's SitemapSpider), RSS/Atom feeds linked from pages, the start pages and the listing
+pages they link to, and the related-article list of every article (followed to any depth).
+
+What keeps the crawl finite is what is followed, not a page cap: article pages only lead to
+their related articles and continuation pages; non-article pages (home, channels, listings,
+calendars ...) lead on only while fewer than ``NEWS_MAX_LISTING_HOPS`` non-article pages
+separate them from a start page. A "news calendar" whose days link to each other forever is
+therefore walked a few days deep and no further.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.http import Response, TextResponse, XmlResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.spiders import SitemapSpider
+
+from crawler.encoding import is_binary
+from crawler.items import Article
+from crawler.pages import ArticlePage, NotArticle, RuleBook
+from crawler.urls import canonicalize, first_page_of, netloc
+
+logger = logging.getLogger(__name__)
+
+_SKIP_EXTENSIONS = tuple("." + ext for ext in IGNORED_EXTENSIONS)
+
+
+def failure_reason(failure) -> str:
+    """A short stats slug for a failed request: ``http_404``, ``timeout``, ``too_large`` ..."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        return "ignored"
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return "timeout"
+    if "Cancelled" in name or "MaxSize" in name:
+        return "too_large"
+    if "Refused" in name or "DNS" in name or "Resolve" in name:
+        return "unreachable"
+    return name
+
+
+class NewsSpider(SitemapSpider):
+    name = "news"
+    sitemap_rules = [("", "parse_page")]
+
+    def __init__(self, start_urls: str | list[str] | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if isinstance(start_urls, str):
+            start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
+        if not start_urls:
+            raise UsageError("give the sites to crawl: -a start_urls=https://news.example.cn/,https://other.example.cn/")
+        bad = [u for u in start_urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]
+        if bad:
+            raise UsageError(f"start_urls must be http(s) URLs, got: {', '.join(bad)}")
+        self.start_urls = start_urls
+        self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
+        self.allowed_netlocs = {netloc(u) for u in start_urls}
+        self.allowed_domains = sorted({urlsplit(u).hostname for u in start_urls})
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.rulebook = RuleBook.from_settings(crawler.settings)
+        spider.max_hops = crawler.settings.getint("NEWS_MAX_LISTING_HOPS")
+        return spider
+
+    # -- requests ---------------------------------------------------------------------------
+
+    async def start(self):
+        for url in self.sitemap_urls:
+            yield Request(url, callback=self._parse_sitemap, errback=self.on_error, meta={"news_door": "robots"})
+        for url in self.start_urls:
+            yield self.page_request(url, hops=0, door="start")
+
+    def page_request(self, url: str, *, hops: int, door: str, **meta) -> Request:
+        return Request(
+            url, callback=self.parse_page, errback=self.on_error,
+            meta={"news_hops": hops, "news_door": door, **meta},
+        )
+
+    def follows(self, url: str) -> bool:
+        """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
+        parts = urlsplit(url)
+        return (
+            parts.scheme in ("http", "https")
+            and parts.netloc.lower() in self.allowed_netlocs
+            and not parts.path.lower().endswith(_SKIP_EXTENSIONS)
+        )
+
+    def _parse_sitemap(self, response: Response):
+        """SitemapSpider's parsing, with every page request tagged and kept on site."""
+        for request in super()._parse_sitemap(response):
+            if not self.follows(request.url):
+                continue
+            if request.callback == self._parse_sitemap:
+                yield request.replace(errback=self.on_error)
+            else:
+                self.crawler.stats.inc_value("news/links/sitemap")
+                yield self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
+
+    def on_error(self, failure):
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
+        logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
+        partial = failure.request.meta.get("news_article")
+        if partial is not None:  # a continuation page failed: keep what the earlier pages gave
+            self.crawler.stats.inc_value("news/articles/incomplete")
+            yield partial
+
+    def skip(self, response: Response, reason: str):
+        self.crawler.stats.inc_value(f"news/pages/skipped/{reason}")
+        logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": reason})
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    def parse_page(self, response: Response):
+        if not isinstance(response, TextResponse) or is_binary(response.body):
+            self.skip(response, "binary")
+            return
+        if isinstance(response, XmlResponse) or response.body.lstrip()[:5] == b"<?xml":
+            yield from self.parse_feed(response)
+            return
+        page = ArticlePage(response, self.rulebook.for_url(response.url), self.rulebook.timezone_for(response.url))
+        try:
+            article = page.article()
+        except NotArticle as exc:
+            self.crawler.stats.inc_value(f"news/pages/not_article/{exc.reason.replace(' ', '_')}")
+            yield from self.follow_listing(response, page)
+            return
+        except Exception:  # a broken page must never end the crawl
+            logger.exception("extraction failed on %(url)s", {"url": response.url})
+            self.skip(response, "extraction_error")
+            return
+        if page.is_continuation():
+            self.crawler.stats.inc_value("news/pages/continuation")
+            first = first_page_of(canonicalize(response.url))
+            yield self.page_request(first, hops=0, door="continuation")
+            return
+        self.crawler.stats.inc_value("news/pages/article")
+        for url in response.meta.get("redirect_urls", []):
+            article.add_alias(canonicalize(url))
+            article.add_alias(url)
+        for link in article.related:
+            if self.follows(link.url):
+                self.crawler.stats.inc_value("news/links/related")
+                yield self.page_request(link.url, hops=self.max_hops, door="related")
+        yield from self.continue_or_finish(article, page.continuation_pages())
+
+    def continue_or_finish(self, article: Article, pending: list[str]):
+        pending = [u for u in pending if u != article.url and u not in article.aliases]
+        if not pending:
+            yield article
+            return
+        yield Request(
+            pending[0], callback=self.parse_continuation, errback=self.on_error,
+            meta={"news_article": article, "news_pending": pending[1:]},
+        )
+
+    def parse_continuation(self, response: Response):
+        article: Article = response.meta["news_article"]
+        article.add_alias(canonicalize(response.url))
+        if isinstance(response, TextResponse) and not is_binary(response.body):
+            page = ArticlePage(response, self.rulebook.for_url(response.url), self.rulebook.timezone_for(response.url))
+            try:
+                paragraphs = page.continuation_paragraphs()
+            except Exception:
+                logger.exception("extraction failed on continuation %(url)s", {"url": response.url})
+                paragraphs = []
+            if paragraphs:
+                article.body += "\n\n" + "\n\n".join(paragraphs)
+                article.pages += 1
+        yield from self.continue_or_finish(article, response.meta["news_pending"])
+
+    def follow_listing(self, response: TextResponse, page: ArticlePage):
+        """Links of a non-article page: feeds always, other pages while hops remain."""
+        for feed in page.feed_urls():
+            if self.follows(feed):
+                yield Request(feed, callback=self.parse_feed, errback=self.on_error, meta={"news_door": "feed"})
+        hops = response.meta.get("news_hops", self.max_hops)
+        if hops >= self.max_hops:
+            return
+        for href in response.xpath("//a/@href").getall():
+            url = canonicalize(response.urljoin(href.strip()))
+            if self.follows(url):
+                yield self.page_request(url, hops=hops + 1, door="listing")
+
+    def parse_feed(self, response: Response):
+        """RSS 2.0 and Atom: every item link is an article candidate."""
+        if not isinstance(response, TextResponse):
+            self.skip(response, "binary")
+            return
+        selector = response.selector
+        selector.remove_namespaces()
+        links = selector.xpath("//item/link/text() | //entry/link[not(@rel) or @rel='alternate']/@href").getall()
+        for link in links:
+            url = response.urljoin(link.strip())
+            if self.follows(url):
+                self.crawler.stats.inc_value("news/links/feed")
+                yield self.page_request(url, hops=self.max_hops, door="feed")

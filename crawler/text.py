@@ -1,0 +1,124 @@
+"""Text cleaning shared by extraction and the clean pipeline.
+
+Formats: every function takes and returns ``str``; paragraphs are separated by ``"\\n\\n"``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+
+from charset_normalizer.md import mess_ratio
+
+# Zero-width and invisible formatting characters that survive copy-paste from CMS editors.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
+# Any run of horizontal white space, including full-width (U+3000) and no-break spaces.
+_HSPACE = re.compile(r"[^\S\n]+")
+
+_TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
+# A converter annotation: one Han character followed by its pinyin in parentheses, e.g.
+# 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase tone-marked
+# pinyin, so they are left alone. Toneless syllables (neutral tone) are accepted only after
+# a character that exists in traditional script alone (see _is_traditional_only).
+_ANNOTATION = re.compile(
+    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+    r"(?P<open>[(（])(?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
+)
+_TONED = re.compile("[" + _TONE_VOWELS + "]")
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Share of "messy" characters (charset-normalizer's mess ratio) above which decoded text is
+# treated as mojibake. Calibrated on the fixture corpus: clean Chinese and mixed
+# Chinese/Latin pages score 0.0-0.05, GBK read as UTF-8 scores ~0.1, UTF-8 read as Latin-1
+# scores above 1.
+MOJIBAKE_MESS_RATIO = 0.08
+# Latin-1 supplement letters like Ã¦Â are the fingerprint of UTF-8 read as Latin-1.
+_LATIN1_MOJIBAKE = re.compile(r"[ÃÂÅÆÇÐÑØÞßàâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # imported lazily: converter start-up costs ~50 ms
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_traditional_only(char: str) -> bool:
+    return _t2s().convert(char) != char
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified characters (OpenCC t2s); used for comparisons, never stored."""
+    return _t2s().convert(text)
+
+
+def strip_annotations(text: str) -> str:
+    """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept."""
+
+    def repl(m: re.Match) -> str:
+        if _TONED.search(m["pinyin"]) or (m["open"] == "(" and _is_traditional_only(m["han"])):
+            return m["han"]
+        return m[0]
+
+    return _ANNOTATION.sub(repl, text)
+
+
+def clean_line(text: str) -> str:
+    """One line of text: entities decoded, NFC, invisible characters removed, spaces folded."""
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _HSPACE.sub(" ", text)
+    return strip_annotations(text).strip()
+
+
+def clean_paragraphs(paragraphs: list[str]) -> list[str]:
+    out = []
+    for p in paragraphs:
+        for line in p.split("\n"):
+            line = clean_line(line)
+            if line:
+                out.append(line)
+    return out
+
+
+def clean_body(text: str) -> str:
+    """A body: each non-empty line becomes a paragraph; paragraphs joined by a blank line."""
+    return "\n\n".join(clean_paragraphs([text]))
+
+
+def han_share(text: str) -> float:
+    """Share of Han characters among non-space characters (0.0-1.0)."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if _HAN.match(c)) / len(chars)
+
+
+def script_of(text: str) -> str | None:
+    """``zh-Hant`` or ``zh-Hans`` for Chinese text by its characters, else ``None``."""
+    han = "".join(_HAN.findall(text))
+    if len(han) < 10:
+        return None
+    sample = han[:2000]
+    changed = sum(1 for a, b in zip(sample, to_simplified(sample)) if a != b)
+    # Traditional text changes on roughly 1 character in 5; simplified text almost never.
+    return "zh-Hant" if changed / len(sample) > 0.03 else "zh-Hans"
+
+
+def garbled_reason(text: str) -> str | None:
+    """Why ``text`` looks like mojibake, or ``None`` when it reads as text."""
+    if not text:
+        return None
+    if text.count("\ufffd") > max(3, len(text) // 200):
+        return "replacement characters"
+    if len(_LATIN1_MOJIBAKE.findall(text)) > max(5, len(text) // 20):
+        return "UTF-8 read as Latin-1"
+    if mess_ratio(text[:5000], maximum_threshold=1.0) > MOJIBAKE_MESS_RATIO:
+        return "mess ratio"
+    return None
