@@ -112,6 +112,7 @@ class ArchiveWriter:
 
         article_id = existing["id"]
         self._add_urls(article_id, urls, now)
+        now = max(now, existing["last_seen_at"])  # records may arrive out of fetch order
         changed = any(record.get(f) != existing[f] for f in VERSIONED_FIELDS)
         if not changed:
             self.db["articles"].update(article_id, {"last_seen_at": now})

@@ -21,13 +21,15 @@ _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
 # A converter annotation: one Han character followed by its pinyin in parentheses, e.g.
 # 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase tone-marked
-# pinyin, so they are left alone. Toneless syllables (neutral tone) are accepted only after
-# a character that exists in traditional script alone (see _is_traditional_only).
+# pinyin, so they are left alone. Toneless syllables are accepted only for the few
+# neutral-tone readings (們(men), 麼(me) ...) and only after a character that exists in
+# traditional script alone (see _is_traditional_only).
 _ANNOTATION = re.compile(
     r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
     r"(?P<open>[(（])(?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
 )
 _TONED = re.compile("[" + _TONE_VOWELS + "]")
+_NEUTRAL_TONE = frozenset({"me", "men", "ma", "ne", "ge", "li", "de", "le", "zi", "zhe", "ba", "tou", "mo"})
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -61,7 +63,7 @@ def strip_annotations(text: str) -> str:
     """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept."""
 
     def repl(m: re.Match) -> str:
-        if _TONED.search(m["pinyin"]) or (m["open"] == "(" and _is_traditional_only(m["han"])):
+        if _TONED.search(m["pinyin"]) or (m["pinyin"] in _NEUTRAL_TONE and _is_traditional_only(m["han"])):
             return m["han"]
         return m[0]
 

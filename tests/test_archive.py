@@ -1,0 +1,180 @@
+"""The archive library and its CLI, on in-memory and temporary databases."""
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from archive import ArchiveWriter, open_archive
+from archive.cli import cli
+from archive.query import EXPORT_FIELDS, export_records, search
+from archive.store import Outcome
+
+
+def record(url="http://news.test/a/1.shtml", **over):
+    base = {
+        "url": url,
+        "aliases": [],
+        "title": "平度举行项目集中开工活动",
+        "published_at": "2021-01-25T17:30:00+08:00",
+        "published_at_raw": "2021-01-25 17:30",
+        "author": "张晓",
+        "source": "青岛日报",
+        "body": "第一段。\n\n第二段。",
+        "related": [{"url": "http://news.test/a/2.shtml", "text": "相关一"}],
+        "site": "news.test",
+        "language": "zh-Hans",
+        "fetched_at": "2026-11-29T01:00:00+00:00",
+        "pages": 1,
+    }
+    base.update(over)
+    return base
+
+
+@pytest.fixture
+def db():
+    return open_archive(":memory:")
+
+
+def test_new_then_unchanged_then_alias(db):
+    writer = ArchiveWriter(db)
+    assert writer.save(record()) is Outcome.NEW
+    assert writer.save(record(fetched_at="2026-11-29T02:00:00+00:00")) is Outcome.UNCHANGED
+    # same text at another URL is the same article, the URL kept as an alias
+    assert writer.save(record(url="http://news.test/print/1.shtml")) is Outcome.UNCHANGED
+    # a tracking-parameter URL listed as alias
+    assert writer.save(record(aliases=["http://news.test/a/1.shtml?utm_source=x"])) is Outcome.UNCHANGED
+    rows = list(export_records(db))
+    assert len(rows) == 1
+    assert rows[0]["aliases"] == ["http://news.test/print/1.shtml", "http://news.test/a/1.shtml?utm_source=x"]
+    assert rows[0]["first_seen_at"] == "2026-11-29T01:00:00+00:00"
+    assert rows[0]["last_seen_at"] == "2026-11-29T02:00:00+00:00"
+
+
+def test_changed_content_keeps_old_version(db):
+    writer = ArchiveWriter(db)
+    writer.save(record())
+    assert writer.save(record(body="第一段。\n\n第二段。\n\n更正：第三段。")) is Outcome.UPDATED
+    rows = list(export_records(db))
+    assert rows[0]["versions"] == 2
+    assert rows[0]["body"].endswith("更正：第三段。")
+    old = db.execute("SELECT version, body FROM article_versions").fetchall()
+    assert old == [(1, "第一段。\n\n第二段。")]
+
+
+def test_export_has_exact_fields(db):
+    ArchiveWriter(db).save(record())
+    (row,) = export_records(db)
+    assert tuple(row) == EXPORT_FIELDS
+    assert row == {
+        "url": "http://news.test/a/1.shtml",
+        "aliases": [],
+        "title": "平度举行项目集中开工活动",
+        "published_at": "2021-01-25T17:30:00+08:00",
+        "author": "张晓",
+        "source": "青岛日报",
+        "body": "第一段。\n\n第二段。",
+        "related_urls": ["http://news.test/a/2.shtml"],
+        "site": "news.test",
+        "language": "zh-Hans",
+        "first_seen_at": "2026-11-29T01:00:00+00:00",
+        "last_seen_at": "2026-11-29T01:00:00+00:00",
+        "versions": 1,
+        "near_duplicate_of": None,
+    }
+
+
+def test_export_filters(db):
+    writer = ArchiveWriter(db)
+    writer.save(record())
+    writer.save(record(url="http://other.test/b.html", site="other.test", title="另一篇", body="别的内容。",
+                       published_at="2021-03-02"))
+    assert [r["site"] for r in export_records(db, site="other.test")] == ["other.test"]
+    assert [r["title"] for r in export_records(db, since="2021-03-01")] == ["另一篇"]
+    assert [r["title"] for r in export_records(db, until="2021-01-25")] == ["平度举行项目集中开工活动"]
+
+
+def test_search_finds_substrings_and_treats_syntax_as_text(db):
+    writer = ArchiveWriter(db)
+    writer.save(record())
+    writer.save(record(url="http://news.test/a/3.shtml", title="CBA联赛在平度开赛", body="100%的球迷到场。"))
+    assert [r["title"] for r in search(db, "平度")] == ["CBA联赛在平度开赛", "平度举行项目集中开工活动"]
+    assert [r["title"] for r in search(db, "100%")] == ["CBA联赛在平度开赛"]
+    assert search(db, "'; DROP TABLE articles; --") == []
+    assert "【平度】" in search(db, "平度 开赛")[0]["snippet"] or search(db, "平度 开赛")[0]["title"]
+
+
+def test_wal_mode_and_concurrent_reader(tmp_path):
+    path = tmp_path / "a.db"
+    db = open_archive(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    writer = ArchiveWriter(db)
+    with db.atomic():  # a write transaction is open ...
+        writer._save(record(), None)
+        reader = sqlite3.connect(path)
+        # ... and a reader still reads the last committed state without waiting
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_migrations_are_idempotent(tmp_path):
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    db = open_archive(path)
+    names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
+    assert names == ["m001_initial"]
+
+
+@pytest.fixture
+def archive_file(tmp_path):
+    path = tmp_path / "news.db"
+    ArchiveWriter(open_archive(path)).save(record())
+    return path
+
+
+def test_cli_export_jsonl(archive_file):
+    result = CliRunner().invoke(cli, ["export", "--db", str(archive_file), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.output.splitlines()
+    assert json.loads(line)["title"] == "平度举行项目集中开工活动"
+
+
+def test_cli_export_csv(archive_file):
+    result = CliRunner().invoke(cli, ["export", "--db", str(archive_file), "--format", "csv"])
+    assert result.exit_code == 0
+    header, row = result.output.splitlines()[:2]
+    assert header.split(",") == list(EXPORT_FIELDS)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "--db", "missing.db"], "no archive at missing.db"),
+        (["export", "--db", "{db}", "--since", "yesterday"], "is not a date"),
+        (["search", "", "--db", "{db}"], "empty search query"),
+        (["export", "--db", "{db}", "--format", "xml"], "Invalid value"),
+    ],
+)
+def test_cli_mistakes_are_one_line_errors(archive_file, args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{db}", str(archive_file)) for a in args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_not_an_archive(tmp_path):
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE x (y)")
+    result = CliRunner().invoke(cli, ["export", "--db", str(other)])
+    assert result.exit_code == 1
+    assert "not a news archive" in result.output
+
+
+def test_every_command_has_help_with_example():
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Example:" in result.output, name
