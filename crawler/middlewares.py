@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import NotConfigured
 
 from crawler.encoding import redecode
@@ -25,3 +27,17 @@ class EncodingMiddleware:
         if fixed is not response:
             self.crawler.stats.inc_value(f"news/encoding/redecoded/{fixed.encoding}")
         return fixed
+
+
+class AliasingRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirect handling, except that the redirect target is fetched even when it
+    was crawled already. The old URL must reach the archive as an alias of the article it now
+    points to; with the default duplicate filter the target request would be dropped and the
+    old URL lost. Costs one extra request per redirect.
+    """
+
+    def process_response(self, request, response):
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result is not request:
+            result = result.replace(dont_filter=True)
+        return result

@@ -28,6 +28,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # After decompression (590) in the response path, before spiders see the text.
     "crawler.middlewares.EncodingMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.AliasingRedirectMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,

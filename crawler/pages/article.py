@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 from functools import cached_property
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -53,13 +53,20 @@ _SKIP_CLASS = re.compile(
     r"keywords?|pages?|pagination|fenye|print|tool|toolbar|byline|info|source|author|meta)(?:$|[\s_-])",
     re.I,
 )
-# Short lines that are CMS furniture even inside the body container.
+# Lines that are CMS furniture even inside the body container: a byline/editor label with a
+# colon ("责任编辑：王芳", "来源：青岛日报"), a short line starting with such a label
+# ("记者 李强"), or page tools ("分享到", "【打印】"). "记者从…获悉" is prose and stays.
+_LABELS = (r"责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|终审|終審|值班编辑|来源|來源|稿源|作者|"
+           r"记者|記者|通讯员|通訊員|实习生|實習生|摄影|攝影|原标题|原標題|本文来源|本文來源|图片来源|圖片來源|"
+           r"发布时间|發佈時間|發布時間|发布日期|出处|出處")
 _BOILERPLATE = re.compile(
-    r"^\s*[（(【\[]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|终审|值班编辑|"
-    r"来源|來源|稿源|作者|记者|記者|通讯员|通訊員|摄影|攝影|原标题|原標題|本文来源|本文轉自|本文转自|"
-    r"图片来源|圖片來源|分享到|扫一扫|掃一掃|关注|點擊|点击|字体|字號|字号|打印|关闭|關閉|版权|版權|"
-    r"Copyright|©|上一篇|下一篇|上一页|下一页|返回|更多)"
+    r"^\s*[（(【\[]?\s*(?:(?:" + _LABELS + r")\s*[:：]|(?:" + _LABELS + r")(?=.{0,16}$)|"
+    r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
+    r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>))"
 )
+# Site footer lines (licences, copyright), dropped wherever they appear.
+_FOOTER = re.compile(r"ICP备|ICP備|版权所有|版權所有|Copyright|All Rights Reserved|公网安备|公網安備|"
+                     r"举报电话|舉報電話|主办[:：]|主辦[:：]|承办[:：]|承辦[:：]|版权声明|版權聲明", re.I)
 _BOILERPLATE_MAX_LEN = 60
 _PARAGRAPH_TAGS = {"p", "h2", "h3", "h4", "h5", "blockquote", "pre"}
 _BLOCK_TAGS = {"p", "div", "li", "tr", "table", "ul", "ol", "dl", "dd", "dt", "section", "article",
@@ -70,6 +77,8 @@ _BLOCK_TAGS = {"p", "div", "li", "tr", "table", "ul", "ol", "dl", "dd", "dt", "s
 MIN_BODY_CHARS = 80
 # Above this share of link text in the body container the page is a listing.
 MAX_LINK_DENSITY = 0.35
+# Article URLs of Chinese CMSs carry a long numeric id (content_1234567, news_1057, t20210125_1).
+_ARTICLE_URL = re.compile(r"\d{4,}[^/]*\.[a-z]{3,5}$|/t\d{8}_\d+")
 
 _SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40})")
 _AUTHOR_LABEL = re.compile(r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|本报记者|本報記者)\s*[:：]?\s*|(?:^|\s)文\s*[/／:：]\s*")
@@ -90,12 +99,20 @@ def _text(el) -> str:
     return "".join(parts)
 
 
+def _is_chrome_tag(el) -> bool:
+    """Navigation-like elements. ``<header>``/``<footer>`` inside an ``<article>`` hold the
+    headline and byline, so only site-level ones count."""
+    if el.tag in ("header", "footer"):
+        return not any(a.tag in ("article", "main") for a in el.iterancestors())
+    return el.tag in _SKIP_TAGS
+
+
 def _skipped(el) -> bool:
     """True when ``el`` or an ancestor is navigation, chrome or a caption."""
     node = el
     while node is not None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in _SKIP_TAGS:
+        if tag and _is_chrome_tag(node):
             return True
         cls = f"{node.get('class', '')} {node.get('id', '')}"
         if cls.strip() and _SKIP_CLASS.search(cls) and tag not in ("body", "html"):
@@ -104,6 +121,15 @@ def _skipped(el) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+def _is_prose(line: str) -> bool:
+    """False for empty lines, byline/editor/tool lines and site footer lines."""
+    if not line:
+        return False
+    if len(line) <= _BOILERPLATE_MAX_LEN and _BOILERPLATE.match(line):
+        return False
+    return not (len(line) <= 200 and _FOOTER.search(line))
 
 
 def _link_text_len(el) -> int:
@@ -121,6 +147,7 @@ class ArticlePage:
         self.rule = rule or SiteRule()
         self.timezone = rule.timezone if rule and rule.timezone else timezone
         self.sel: Selector = response.selector
+        self.body_method: str | None = None  # set by article(): rule, markup or trafilatura
 
     # -- metadata ---------------------------------------------------------------------------
 
@@ -226,6 +253,11 @@ class ArticlePage:
                 continue
             if any(anc in self._chrome_ancestors for anc in el.iterancestors()):
                 continue
+            parent = el.getparent()
+            if el.tag in ("li", "dd") or (parent is not None and parent.tag in ("li", "dd")):
+                continue  # dates in a list belong to the listed items
+            if parent is not None and _link_text_len(parent) * 2 > len(_text(parent).strip()):
+                continue
             out.append(text)
             if len(out) >= 12:
                 break
@@ -233,7 +265,7 @@ class ArticlePage:
 
     @cached_property
     def _chrome_ancestors(self) -> set:
-        return {el for el in self.sel.root.iter(*_SKIP_TAGS)} | set(self._related_containers)
+        return {el for el in self.sel.root.iter(*_SKIP_TAGS) if _is_chrome_tag(el)} | set(self._related_containers)
 
     def published_at(self) -> tuple[str | None, str | None]:
         """``(iso, raw)``: rule, metadata, byline text, then the day in the URL path."""
@@ -365,10 +397,7 @@ class ArticlePage:
         paragraphs: list[str] = []
 
         def add(text: str) -> None:
-            for line in text.split("\n"):
-                line = clean_line(line)
-                if line and not (len(line) <= _BOILERPLATE_MAX_LEN and _BOILERPLATE.match(line)):
-                    paragraphs.append(line)
+            paragraphs.extend(line for line in map(clean_line, text.split("\n")) if _is_prose(line))
 
         def link_dense(el) -> bool:
             total = len(_text(el).strip())
@@ -412,11 +441,7 @@ class ArticlePage:
             self.response.text, url=self.response.url, include_comments=False, include_tables=False,
             include_images=False, include_links=False, favor_precision=True, deduplicate=False,
         )
-        lines = [clean_line(line) for line in (text or "").split("\n")]
-        return [
-            line for line in lines
-            if line and not (len(line) <= _BOILERPLATE_MAX_LEN and _BOILERPLATE.match(line))
-        ]
+        return [line for line in map(clean_line, (text or "").split("\n")) if _is_prose(line)]
 
     def link_density(self) -> float:
         container = self._body_container
@@ -443,7 +468,11 @@ class ArticlePage:
                 while sibling is not None and not any(True for _ in sibling.iter("a")):
                     sibling = sibling.getnext()
                 if sibling is not None:
-                    found.append(sibling)
+                    # the list is one element (<ul>) or a run of rows/items of one tag (<tr>s)
+                    tag = sibling.tag
+                    while sibling is not None and sibling.tag == tag and any(True for _ in sibling.iter("a")):
+                        found.append(sibling)
+                        sibling = sibling.getnext()
                     break
                 node = node.getparent()
                 if node is None or node.tag in ("body", "html"):
@@ -505,6 +534,7 @@ class ArticlePage:
         """The article, or :class:`NotArticle` with the reason the page is not one."""
         title = self.title()
         paragraphs, method = self.body()
+        self.body_method = method
         body_len = sum(len(p) for p in paragraphs)
         has_metadata = bool(self.json_ld) or self.meta("og:type") == "article"
         if not title:
@@ -515,7 +545,9 @@ class ArticlePage:
         if not has_metadata and self.rule.body is None:
             if method == "markup" and self.link_density() > MAX_LINK_DENSITY:
                 raise NotArticle("link list")
-            if published is None:
+            if method == "trafilatura" and sum(p.startswith("- ") for p in paragraphs) * 2 > len(paragraphs):
+                raise NotArticle("link list")
+            if published is None and not _ARTICLE_URL.search(urlsplit(self.response.url).path):
                 raise NotArticle("no date")
             if method == "trafilatura" and body_len < 2 * MIN_BODY_CHARS:
                 raise NotArticle("no article text")

@@ -149,6 +149,7 @@ class NewsSpider(SitemapSpider):
             yield self.page_request(first, hops=0, door="continuation")
             return
         self.crawler.stats.inc_value("news/pages/article")
+        self.crawler.stats.inc_value(f"news/extract/method/{page.body_method}")
         for url in response.meta.get("redirect_urls", []):
             article.add_alias(canonicalize(url))
             article.add_alias(url)
@@ -192,7 +193,9 @@ class NewsSpider(SitemapSpider):
         if hops >= self.max_hops:
             return
         for href in response.xpath("//a/@href").getall():
-            url = canonicalize(response.urljoin(href.strip()))
+            # Tracking-parameter variants are fetched as they are linked: their URLs become
+            # aliases of the article (the archive merges them), as the issue asks.
+            url = response.urljoin(href.strip()).split("#", 1)[0]
             if self.follows(url):
                 yield self.page_request(url, hops=hops + 1, door="listing")
 

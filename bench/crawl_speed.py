@@ -1,0 +1,83 @@
+"""Crawl benchmark: the full crawl (extraction, cleaning, archive) against a bare spider.
+
+Generates a synthetic portal of N articles (default 2,000), serves it on 127.0.0.1, crawls it
+once with ``scrapy crawl news`` into a fresh archive and once with a bare spider that only
+fetches and follows links, and prints pages/s of both, their ratio and each run's peak memory.
+Target: ratio >= 0.5.
+
+    python bench/crawl_speed.py [--articles 2000] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from samplesite.server import SiteServer
+from samplesite.synthetic import build_synthetic_site
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(cmd: list[str]) -> tuple[int, float]:
+    """Run ``cmd``; return (exit code, peak RSS of that process in MiB)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.stderr.write(proc.stderr.read().decode(errors="replace")[-3000:])
+    return proc.returncode, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    site = build_synthetic_site(args.articles)
+    common = [
+        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING",
+        "-s", f"CONCURRENT_REQUESTS={args.concurrency}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
+    ]
+    with SiteServer([site]) as server, tempfile.TemporaryDirectory() as tmp:
+        base = server.base_urls[site.name] + "/"
+        db_path = Path(tmp) / "bench.db"
+        code, full_mem = run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start_urls={base}",
+                              "-s", f"ARCHIVE_PATH={db_path}", *common])
+        if code:
+            print(f"full crawl failed with exit code {code}", file=sys.stderr)
+            return 1
+        db = sqlite3.connect(db_path)
+        stats = json.loads(db.execute("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+        articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        full_pages, full_secs = stats["response_received_count"], stats["elapsed_time_seconds"]
+
+        bare_stats_path = Path(tmp) / "bare.json"
+        code, bare_mem = run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
+                              "-a", f"start_url={base}", "-a", f"stats_out={bare_stats_path}", *common])
+        if code:
+            print(f"bare crawl failed with exit code {code}", file=sys.stderr)
+            return 1
+        bare = json.loads(bare_stats_path.read_text())
+        bare_pages, bare_secs = bare["response_received_count"], bare["elapsed_time_seconds"]
+
+    methods = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("news/extract/method/")}
+    full_rate, bare_rate = full_pages / full_secs, bare_pages / bare_secs
+    print(f"site: {args.articles} articles generated, {articles} archived")
+    print(f"full crawl:  {full_pages} pages in {full_secs:.1f} s = {full_rate:.1f} pages/s, peak RSS {full_mem:.0f} MiB")
+    print(f"bare spider: {bare_pages} pages in {bare_secs:.1f} s = {bare_rate:.1f} pages/s, peak RSS {bare_mem:.0f} MiB")
+    print(f"ratio full/bare pages/s: {full_rate / bare_rate:.2f} (target >= 0.50)")
+    if methods:
+        print("body extraction methods: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
