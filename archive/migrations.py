@@ -15,6 +15,7 @@ def m001_initial(db: Database) -> None:
         {
             "id": int,
             "url": str,
+            "url_source": str,
             "title": str,
             "published_at": str,
             "published_at_raw": str,

@@ -16,6 +16,8 @@ from sqlite_utils import Database
 
 from archive.db import utc_now
 
+# How well founded an article's URL is; a copy met later with a better one takes its URL.
+URL_RANK = {"copy": 0, "fetched": 1, "canonical": 2}
 # Fields whose change makes a new version of an article.
 VERSIONED_FIELDS = ("title", "published_at", "author", "source", "body")
 
@@ -90,6 +92,7 @@ class ArchiveWriter:
             article_id = self.db["articles"].insert(
                 {
                     "url": record["url"],
+                    "url_source": record.get("url_source", "fetched"),
                     "title": record["title"],
                     "published_at": record.get("published_at"),
                     "published_at_raw": record.get("published_at_raw"),
@@ -113,24 +116,40 @@ class ArchiveWriter:
         article_id = existing["id"]
         self._add_urls(article_id, urls, now)
         now = max(now, existing["last_seen_at"])  # records may arrive out of fetch order
-        changed = any(record.get(f) != existing[f] for f in VERSIONED_FIELDS)
-        if not changed:
-            self.db["articles"].update(article_id, {"last_seen_at": now})
+        update: dict = {"last_seen_at": now}
+        source = record.get("url_source", "fetched")
+        if record["url"] != existing["url"] and URL_RANK.get(source, 1) > URL_RANK.get(existing["url_source"], 1):
+            update.update(url=record["url"], url_source=source)  # the old URL stays an alias
+        is_main_copy = record["url"] == update.get("url", existing["url"])
+        # A copy with less metadata (a mobile page without the byline) fills gaps but never
+        # erases: a field missing from the record keeps its stored value.
+        merged = {f: record.get(f) if record.get(f) is not None else existing[f] for f in VERSIONED_FIELDS}
+        changed = [f for f in VERSIONED_FIELDS if merged[f] != existing[f]]
+        if changed and all(existing[f] is None for f in changed):
+            update.update({f: merged[f] for f in changed})
+            changed = []
+        if not changed or not is_main_copy:  # other text on a print/mobile copy is no new version
+            self.db["articles"].update(article_id, update)
+            if record.get("related") and (is_main_copy or not self._has_related(article_id)):
+                self._replace_related(article_id, record["related"])
             return Outcome.UNCHANGED
         self._keep_version(existing)
         self.db["articles"].update(
             article_id,
             {
-                **{f: record.get(f) for f in VERSIONED_FIELDS},
-                "published_at_raw": record.get("published_at_raw"),
-                "content_hash": chash,
+                **merged,
+                "published_at_raw": record.get("published_at_raw") or existing["published_at_raw"],
+                "content_hash": content_hash(merged["title"], merged["body"]),
                 "pages": record.get("pages", 1),
-                "last_seen_at": now,
+                **update,
                 "versions": existing["versions"] + 1,
             },
         )
         self._replace_related(article_id, record.get("related", []))
         return Outcome.UPDATED
+
+    def _has_related(self, article_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM related_links WHERE article_id = ?", [article_id]).fetchone() is not None
 
     def _keep_version(self, existing: dict) -> None:
         """Copy the current content of an article into article_versions before it changes."""

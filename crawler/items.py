@@ -46,6 +46,9 @@ class Article:
         the page's declared language (``en``, ...), or ``None``.
     fetched_at: when the response was received, ISO 8601 UTC (``...+00:00``).
     pages: number of pages the article was assembled from (1 unless split with "下一页").
+    url_source: how ``url`` was chosen: ``canonical`` (the page's ``<link rel=canonical>``),
+        ``fetched`` (the final URL) or ``copy`` (the final URL looks like a print or mobile
+        copy). When copies of one article meet in the archive, the better-founded URL wins.
     """
 
     url: str
@@ -61,6 +64,7 @@ class Article:
     language: str | None = None
     fetched_at: str | None = None
     pages: int = 1
+    url_source: str = "fetched"
 
     @property
     def related_urls(self) -> list[str]:
@@ -87,4 +91,5 @@ class Article:
             "language": self.language,
             "fetched_at": self.fetched_at,
             "pages": self.pages,
+            "url_source": self.url_source,
         }

@@ -3,6 +3,7 @@
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
 
 # -- politeness ------------------------------------------------------------------------------
 USER_AGENT = "newsarchive/0.1 (news archiving crawler; respects robots.txt)"

@@ -43,7 +43,9 @@ RELATED_HEADINGS = re.compile(
     r"^\s*[【\[]?\s*(相关新闻|相关链接|相关阅读|相关文章|相关报道|相关稿件|相关推荐|延伸阅读|"
     r"相關新聞|相關鏈接|相關連結|相關閱讀|相關文章|相關報導|相關報道|延伸閱讀)\s*[】\]]?\s*[:：]?\s*$"
 )
-NEXT_PAGE_TEXT = {"下一页", "下页", "下一頁", "下頁", "下一页>", "下一页>>", "下一页 >"}
+# Paths of printer-friendly and mobile copies.
+_COPY_URL = re.compile(r"(^|/)(print|m|mobile|wap|amp)/|[_-]print\.|[?&](print|mobile)=", re.I)
+_ALTERNATE_TEXT = re.compile(r"打印|手机版|手机阅读|手機版|手機閱讀|移动版|移動版|触屏版|觸屏版")
 # Elements whose content is never article text.
 _SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "form",
               "button", "select", "figcaption", "template", "svg", "textarea"}
@@ -58,10 +60,10 @@ _SKIP_CLASS = re.compile(
 # ("记者 李强"), or page tools ("分享到", "【打印】"). "记者从…获悉" is prose and stays.
 _LABELS = (r"责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|终审|終審|值班编辑|来源|來源|稿源|作者|"
            r"记者|記者|通讯员|通訊員|实习生|實習生|摄影|攝影|原标题|原標題|本文来源|本文來源|图片来源|圖片來源|"
-           r"发布时间|發佈時間|發布時間|发布日期|出处|出處")
+           r"发布时间|發佈時間|發布時間|发布日期|出处|出處|本文转自|本文轉自|转自|轉自|转载自|轉載自")
 _BOILERPLATE = re.compile(
     r"^\s*[（(【\[]?\s*(?:(?:" + _LABELS + r")\s*[:：]|(?:" + _LABELS + r")(?=.{0,16}$)|"
-    r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
+    r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|长按|長按|识别二维码|識別二維碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
     r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>))"
 )
 # Site footer lines (licences, copyright), dropped wherever they appear.
@@ -190,14 +192,16 @@ class ArticlePage:
 
     # -- fields -----------------------------------------------------------------------------
 
-    def url(self) -> str:
-        """The canonical URL: ``<link rel=canonical>`` on the same site, else the final URL."""
+    def url(self) -> tuple[str, str]:
+        """``(url, url_source)``: ``<link rel=canonical>`` on the same site (``canonical``),
+        else the final URL (``fetched``, or ``copy`` when it looks like a print/mobile copy)."""
         canonical = self.sel.xpath('//link[@rel="canonical"]/@href').get()
         if canonical:
             absolute = urljoin(self.response.url, canonical.strip())
             if absolute.startswith("http") and same_site(absolute, self.response.url):
-                return canonicalize(absolute)
-        return canonicalize(self.response.url)
+                return canonicalize(absolute), "canonical"
+        url = canonicalize(self.response.url)
+        return url, "copy" if _COPY_URL.search(urlsplit(url).path + "?" + urlsplit(url).query) else "fetched"
 
     @cached_property
     def _html_title(self) -> str:
@@ -462,6 +466,9 @@ class ArticlePage:
             own = (heading.text or "").strip()
             if not own or not RELATED_HEADINGS.match(own):
                 continue
+            if any(True for _ in heading.iter("a")):  # "相关文章：<br>·<a>…</a><br>·<a>…</a>"
+                found.append(heading)
+                continue
             node = heading
             for _ in range(4):  # the list is a following sibling of the heading or of an ancestor
                 sibling = node.getnext()
@@ -496,6 +503,24 @@ class ArticlePage:
             seen.add(url)
             links.append(RelatedLink(url=url, text=clean_line(_text(a))))
         return links
+
+    def alternate_urls(self) -> list[str]:
+        """Other copies of this same article the page links to: ``<link rel=alternate>`` with a
+        media query (mobile pages), and "打印本页"/"手机版" links whose URL carries the
+        article's numeric id. Fetching them lets the archive keep their URLs as aliases."""
+        urls = self.sel.xpath('//link[@rel="alternate"][@media]/@href').getall()
+        article_id = re.findall(r"\d{4,}", urlsplit(self.response.url).path)
+        if article_id:
+            for a in self.sel.root.iter("a"):
+                if _ALTERNATE_TEXT.search(_text(a)) and article_id[-1] in (a.get("href") or ""):
+                    urls.append(a.get("href"))
+        own = canonicalize(self.response.url)
+        out = []
+        for href in urls:
+            url = canonicalize(urljoin(self.response.url, href.strip()))
+            if url != own and url not in out:
+                out.append(url)
+        return out
 
     def feed_urls(self) -> list[str]:
         hrefs = self.sel.xpath(
@@ -553,8 +578,10 @@ class ArticlePage:
                 raise NotArticle("no article text")
             if han_share("".join(paragraphs)) < 0.2 and body_len < 400:
                 raise NotArticle("no article text")
+        url, url_source = self.url()
         article = Article(
-            url=self.url(),
+            url=url,
+            url_source=url_source,
             title=title,
             body="\n\n".join(paragraphs),
             published_at=published,

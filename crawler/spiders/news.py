@@ -18,7 +18,7 @@ import logging
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -57,17 +57,27 @@ class NewsSpider(SitemapSpider):
 
     def __init__(self, start_urls: str | list[str] | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if isinstance(start_urls, str):
-            start_urls = [u.strip() for u in start_urls.split(",") if u.strip()]
-        if not start_urls:
-            raise UsageError("give the sites to crawl: -a start_urls=https://news.example.cn/,https://other.example.cn/")
-        bad = [u for u in start_urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]
-        if bad:
-            raise UsageError(f"start_urls must be http(s) URLs, got: {', '.join(bad)}")
+        start_urls = self.parse_start_urls(start_urls)
         self.start_urls = start_urls
         self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
         self.allowed_netlocs = {netloc(u) for u in start_urls}
         self.allowed_domains = sorted({urlsplit(u).hostname for u in start_urls})
+
+    @staticmethod
+    def parse_start_urls(value: str | list[str] | None) -> list[str]:
+        """``"https://a.cn/,https://b.cn/"`` -> list of URLs; ValueError when unusable."""
+        urls = [u.strip() for u in value.split(",") if u.strip()] if isinstance(value, str) else list(value or [])
+        if not urls:
+            raise ValueError("give the sites to crawl: -a start_urls=https://news.example.cn/,https://other.example.cn/")
+        bad = [u for u in urls if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]
+        if bad:
+            raise ValueError(f"start_urls must be http(s) URLs, got: {', '.join(bad)}")
+        return urls
+
+    @classmethod
+    def check_arguments(cls, start_urls=None, **_ignored) -> None:
+        """Called by ``scrapy crawl`` before the engine starts (see crawler/commands/crawl.py)."""
+        cls.parse_start_urls(start_urls)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -153,6 +163,10 @@ class NewsSpider(SitemapSpider):
         for url in response.meta.get("redirect_urls", []):
             article.add_alias(canonicalize(url))
             article.add_alias(url)
+        for url in page.alternate_urls():
+            if self.follows(url):
+                self.crawler.stats.inc_value("news/links/alternate")
+                yield self.page_request(url, hops=self.max_hops, door="alternate")
         for link in article.related:
             if self.follows(link.url):
                 self.crawler.stats.inc_value("news/links/related")
