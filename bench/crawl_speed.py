@@ -25,14 +25,14 @@ from samplesite.synthetic import build_synthetic_site
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(cmd: list[str]) -> tuple[int, float]:
-    """Run ``cmd``; return (exit code, peak RSS of that process in MiB)."""
+def run(cmd: list[str]) -> tuple[int, float, float]:
+    """Run ``cmd``; return (exit code, peak RSS of that process in MiB, its CPU seconds)."""
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.stderr.write(proc.stderr.read().decode(errors="replace")[-3000:])
-    return proc.returncode, usage.ru_maxrss / 1024
+    return proc.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -49,7 +49,7 @@ def main() -> int:
     with SiteServer([site]) as server, tempfile.TemporaryDirectory() as tmp:
         base = server.base_urls[site.name] + "/"
         db_path = Path(tmp) / "bench.db"
-        code, full_mem = run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start_urls={base}",
+        code, full_mem, full_cpu = run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"start_urls={base}",
                               "-s", f"ARCHIVE_PATH={db_path}", *common])
         if code:
             print(f"full crawl failed with exit code {code}", file=sys.stderr)
@@ -60,7 +60,7 @@ def main() -> int:
         full_pages, full_secs = stats["response_received_count"], stats["elapsed_time_seconds"]
 
         bare_stats_path = Path(tmp) / "bare.json"
-        code, bare_mem = run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
+        code, bare_mem, bare_cpu = run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
                               "-a", f"start_url={base}", "-a", f"stats_out={bare_stats_path}", *common])
         if code:
             print(f"bare crawl failed with exit code {code}", file=sys.stderr)
@@ -71,8 +71,8 @@ def main() -> int:
     methods = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("news/extract/method/")}
     full_rate, bare_rate = full_pages / full_secs, bare_pages / bare_secs
     print(f"site: {args.articles} articles generated, {articles} archived")
-    print(f"full crawl:  {full_pages} pages in {full_secs:.1f} s = {full_rate:.1f} pages/s, peak RSS {full_mem:.0f} MiB")
-    print(f"bare spider: {bare_pages} pages in {bare_secs:.1f} s = {bare_rate:.1f} pages/s, peak RSS {bare_mem:.0f} MiB")
+    print(f"full crawl:  {full_pages} pages in {full_secs:.1f} s = {full_rate:.1f} pages/s, peak RSS {full_mem:.0f} MiB, CPU {full_cpu:.1f} s")
+    print(f"bare spider: {bare_pages} pages in {bare_secs:.1f} s = {bare_rate:.1f} pages/s, peak RSS {bare_mem:.0f} MiB, CPU {bare_cpu:.1f} s")
     print(f"ratio full/bare pages/s: {full_rate / bare_rate:.2f} (target >= 0.50)")
     if methods:
         print("body extraction methods: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())))

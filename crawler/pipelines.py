@@ -102,7 +102,11 @@ class ArchivePipeline:
         if self.writer is None:
             return
         stats = self.crawler.stats.get_stats()
-        errors = sum(v for k, v in stats.items() if k.startswith(("news/requests/failed/", "spider_exceptions/")))
+        # Requests robots.txt forbids are obeyed, not failed: they do not count as errors.
+        errors = sum(
+            v for k, v in stats.items()
+            if k.startswith(("news/requests/failed/", "spider_exceptions/")) and k != "news/requests/failed/ignored"
+        )
         counts = {
             "pages_fetched": stats.get("response_received_count", 0),
             "articles_new": stats.get("archive/articles/new", 0),

@@ -10,6 +10,9 @@ USER_AGENT = "newsarchive/0.1 (news archiving crawler; respects robots.txt)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Items and requests processed in parallel per response. Scrapy's default (100) starts 100
+# worker tasks for every response; a news page yields one item and a few dozen requests.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

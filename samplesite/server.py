@@ -185,6 +185,9 @@ class SiteServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; without TCP_NODELAY every keep-alive
+            # response waits ~40 ms for the client's delayed ACK (Nagle's algorithm).
+            disable_nagle_algorithm = True
             timeout = 15  # idle keep-alive connections are closed after this
             server_version = "nginx"
             sys_version = ""

@@ -88,7 +88,9 @@ _NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9f
 _NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
               "报道", "報道", "报导", "報導", "来源", "來源", "发布", "發佈", "发布时间", "發佈時間",
               "时间", "時間", "日期", "本报", "本報", "综合", "綜合", "整理", "摄", "攝", "文", "图", "圖"}
-_BYLINE_HINT = re.compile(r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]")
+# Own text that may be (part of) a byline: a label or a year.
+_BYLINE_HINT = re.compile(r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]|(?:19|20)\d\d")
+_NO_BYLINE_TAGS = {"script", "style", "head", "title", "meta", "a", "option", "select", "li", "dd", "html"}
 
 
 def _text(el) -> str:
@@ -173,14 +175,25 @@ class ArticlePage:
                 stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
         return {}
 
+    @cached_property
+    def _metas(self) -> dict[str, str]:
+        """``<meta>`` contents by property/name/itemprop (first non-empty one wins)."""
+        found: dict[str, str] = {}
+        for el in self.sel.root.iter("meta"):
+            content = (el.get("content") or "").strip()
+            if not content:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = el.get(attr)
+                if key and key not in found:
+                    found[key] = content
+        return found
+
     def meta(self, *names: str) -> str | None:
-        """The first non-empty ``<meta property|name=...>`` content among ``names``."""
+        """The first non-empty ``<meta property|name|itemprop=...>`` content among ``names``."""
         for name in names:
-            value = self.sel.xpath(
-                f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'
-            ).get()
-            if value and value.strip():
-                return value.strip()
+            if name in self._metas:
+                return self._metas[name]
         return None
 
     def _rule_text(self, field: str) -> str | None:
@@ -242,24 +255,25 @@ class ArticlePage:
         out = []
         body_start = self._body_container
         for el in self.sel.root.iter():
-            if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title", "meta", "a"):
+            if not isinstance(el.tag, str) or el.tag in _NO_BYLINE_TAGS:
                 continue
-            own = (el.text or "") + "".join((c.tail or "") for c in el)
-            if not own.strip() or not (_BYLINE_HINT.search(own) or dates._DATETIME.search(own)):
+            # own text: the element's text and its children's tails (not the children's text)
+            own = (el.text or "") + "".join([c.tail for c in el if c.tail])
+            if not _BYLINE_HINT.search(own):
                 continue
-            if el is body_start or el.tag == "p" and el.getparent() is body_start:
+            parent = el.getparent()
+            if len(own) > 200 or el is body_start or (el.tag == "p" and parent is body_start):
+                continue
+            if parent is not None and parent.tag in ("li", "dd"):
+                continue  # dates in a list belong to the listed items
+            cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
+            if any(w in cls for w in ("related", "xgxw", "footer", "copyright", "hot", "list", "nav")):
                 continue
             text = clean_line(_text(el))
             if not text or len(text) > 200:
                 continue
-            cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
-            if any(w in cls for w in ("related", "xgxw", "footer", "copyright", "hot", "list", "nav")):
-                continue
             if any(anc in self._chrome_ancestors for anc in el.iterancestors()):
                 continue
-            parent = el.getparent()
-            if el.tag in ("li", "dd") or (parent is not None and parent.tag in ("li", "dd")):
-                continue  # dates in a list belong to the listed items
             if parent is not None and _link_text_len(parent) * 2 > len(_text(parent).strip()):
                 continue
             out.append(text)
@@ -528,23 +542,38 @@ class ArticlePage:
         ).getall()
         return [urljoin(self.response.url, h.strip()) for h in hrefs if h.strip()]
 
+    @cached_property
+    def _first_page(self) -> str:
+        """The URL of page 1 of this article (this page's own URL unless it is page 2+)."""
+        own = canonicalize(self.response.url)
+        return first_page_of(own) or own
+
+    def _links_to_pages_of(self, first: str) -> list[str]:
+        """Canonical URLs of the links that point to ``first`` or to its ``_N`` pages.
+
+        Only hrefs containing the first page's file stem are resolved (a cheap filter: a
+        page has ~100 links and urljoin/canonicalize dominate the cost otherwise)."""
+        stem = urlsplit(first).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return [
+            canonicalize(urljoin(self.response.url, str(href).strip()))
+            for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem)
+        ]
+
     def continuation_pages(self) -> list[str]:
         """URLs of this article's later pages (``_2.shtml``, ``_3.shtml`` ...), in order."""
-        first = first_page_of(self.response.url) or canonicalize(self.response.url)
+        first = self._first_page
         pages = {}
-        for href in self.sel.xpath("//a/@href").getall():
-            url = canonicalize(urljoin(self.response.url, href.strip()))
+        for url in self._links_to_pages_of(first):
             if first_page_of(url) == first:
-                n = int(re.search(r"_(\d+)\.[a-z]+$", url.split("?")[0])[1])
-                pages[n] = url
+                pages[int(re.search(r"_(\d+)\.[a-z]+$", urlsplit(url).path)[1])] = url
         return [pages[n] for n in sorted(pages)]
 
     def is_continuation(self) -> bool:
-        """True for page 2+ of a split article (its first page is the article)."""
-        first = first_page_of(canonicalize(self.response.url))
-        if not first:
+        """True for page 2+ of a split article that links back to its first page."""
+        first = self._first_page
+        if first == canonicalize(self.response.url):
             return False
-        return any(canonicalize(urljoin(self.response.url, h)) == first for h in self.sel.xpath("//a/@href").getall())
+        return first in self._links_to_pages_of(first)
 
     # -- assembly ---------------------------------------------------------------------------
 
@@ -558,22 +587,25 @@ class ArticlePage:
     def article(self) -> Article:
         """The article, or :class:`NotArticle` with the reason the page is not one."""
         title = self.title()
+        if not title:
+            raise NotArticle("no title")
+        # Without article metadata or a site rule, a page must show a date or have an
+        # article-like URL. Checked before the body, so listing pages never pay for the
+        # generic extractor.
+        vouched = bool(self.json_ld) or self.meta("og:type") == "article" or self.rule.body is not None
+        published, raw = self.published_at()
+        if not vouched and published is None and not _ARTICLE_URL.search(urlsplit(self.response.url).path):
+            raise NotArticle("no date")
         paragraphs, method = self.body()
         self.body_method = method
         body_len = sum(len(p) for p in paragraphs)
-        has_metadata = bool(self.json_ld) or self.meta("og:type") == "article"
-        if not title:
-            raise NotArticle("no title")
         if body_len < MIN_BODY_CHARS:
             raise NotArticle("no article text")
-        published, raw = self.published_at()
-        if not has_metadata and self.rule.body is None:
+        if not vouched:
             if method == "markup" and self.link_density() > MAX_LINK_DENSITY:
                 raise NotArticle("link list")
             if method == "trafilatura" and sum(p.startswith("- ") for p in paragraphs) * 2 > len(paragraphs):
                 raise NotArticle("link list")
-            if published is None and not _ARTICLE_URL.search(urlsplit(self.response.url).path):
-                raise NotArticle("no date")
             if method == "trafilatura" and body_len < 2 * MIN_BODY_CHARS:
                 raise NotArticle("no article text")
             if han_share("".join(paragraphs)) < 0.2 and body_len < 400:

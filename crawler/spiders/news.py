@@ -62,6 +62,10 @@ class NewsSpider(SitemapSpider):
         self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
         self.allowed_netlocs = {netloc(u) for u in start_urls}
         self.allowed_domains = sorted({urlsplit(u).hostname for u in start_urls})
+        # URLs this spider already asked for. Pages link the same URLs over and over (related
+        # lists, listings); skipping them here saves building a Request and its fingerprint
+        # only for the duplicate filter to drop it. The duplicate filter stays the authority.
+        self.queued: set[str] = set()
 
     @staticmethod
     def parse_start_urls(value: str | list[str] | None) -> list[str]:
@@ -92,13 +96,15 @@ class NewsSpider(SitemapSpider):
         for url in self.sitemap_urls:
             yield Request(url, callback=self._parse_sitemap, errback=self.on_error, meta={"news_door": "robots"})
         for url in self.start_urls:
-            yield self.page_request(url, hops=0, door="start")
+            for request in self.page_request(url, hops=0, door="start"):
+                yield request
 
-    def page_request(self, url: str, *, hops: int, door: str, **meta) -> Request:
-        return Request(
-            url, callback=self.parse_page, errback=self.on_error,
-            meta={"news_hops": hops, "news_door": door, **meta},
-        )
+    def page_request(self, url: str, *, hops: int, door: str):
+        """Zero or one Request for a page URL: none when this spider queued it already."""
+        if url in self.queued:
+            return
+        self.queued.add(url)
+        yield Request(url, callback=self.parse_page, errback=self.on_error, meta={"news_hops": hops, "news_door": door})
 
     def follows(self, url: str) -> bool:
         """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
@@ -118,7 +124,7 @@ class NewsSpider(SitemapSpider):
                 yield request.replace(errback=self.on_error)
             else:
                 self.crawler.stats.inc_value("news/links/sitemap")
-                yield self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
+                yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
 
     def on_error(self, failure):
         reason = failure_reason(failure)
@@ -156,7 +162,7 @@ class NewsSpider(SitemapSpider):
         if page.is_continuation():
             self.crawler.stats.inc_value("news/pages/continuation")
             first = first_page_of(canonicalize(response.url))
-            yield self.page_request(first, hops=0, door="continuation")
+            yield from self.page_request(first, hops=0, door="continuation")
             return
         self.crawler.stats.inc_value("news/pages/article")
         self.crawler.stats.inc_value(f"news/extract/method/{page.body_method}")
@@ -166,11 +172,11 @@ class NewsSpider(SitemapSpider):
         for url in page.alternate_urls():
             if self.follows(url):
                 self.crawler.stats.inc_value("news/links/alternate")
-                yield self.page_request(url, hops=self.max_hops, door="alternate")
+                yield from self.page_request(url, hops=self.max_hops, door="alternate")
         for link in article.related:
             if self.follows(link.url):
                 self.crawler.stats.inc_value("news/links/related")
-                yield self.page_request(link.url, hops=self.max_hops, door="related")
+                yield from self.page_request(link.url, hops=self.max_hops, door="related")
         yield from self.continue_or_finish(article, page.continuation_pages())
 
     def continue_or_finish(self, article: Article, pending: list[str]):
@@ -206,12 +212,12 @@ class NewsSpider(SitemapSpider):
         hops = response.meta.get("news_hops", self.max_hops)
         if hops >= self.max_hops:
             return
-        for href in response.xpath("//a/@href").getall():
+        for href in dict.fromkeys(response.xpath("//a/@href").getall()):
             # Tracking-parameter variants are fetched as they are linked: their URLs become
             # aliases of the article (the archive merges them), as the issue asks.
             url = response.urljoin(href.strip()).split("#", 1)[0]
             if self.follows(url):
-                yield self.page_request(url, hops=hops + 1, door="listing")
+                yield from self.page_request(url, hops=hops + 1, door="listing")
 
     def parse_feed(self, response: Response):
         """RSS 2.0 and Atom: every item link is an article candidate."""
@@ -225,4 +231,4 @@ class NewsSpider(SitemapSpider):
             url = response.urljoin(link.strip())
             if self.follows(url):
                 self.crawler.stats.inc_value("news/links/feed")
-                yield self.page_request(url, hops=self.max_hops, door="feed")
+                yield from self.page_request(url, hops=self.max_hops, door="feed")
