@@ -50,7 +50,7 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=None)  # bounded by the ~20k Han characters in use
 def _is_traditional_only(char: str) -> bool:
     return _t2s().convert(char) != char
 
@@ -73,8 +73,10 @@ def strip_annotations(text: str) -> str:
 
 def clean_line(text: str) -> str:
     """One line of text: entities decoded, NFC, invisible characters removed, spaces folded."""
-    text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _HSPACE.sub(" ", text)
     return strip_annotations(text).strip()
@@ -107,7 +109,7 @@ def script_of(text: str) -> str | None:
     if len(han) < 10:
         return None
     sample = han[:600]
-    changed = sum(1 for a, b in zip(sample, to_simplified(sample)) if a != b)
+    changed = sum(map(_is_traditional_only, sample))
     # Traditional text changes on roughly 1 character in 5; simplified text almost never.
     return "zh-Hant" if changed / len(sample) > 0.03 else "zh-Hans"
 

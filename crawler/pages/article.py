@@ -127,6 +127,16 @@ def _skipped(el) -> bool:
     return False
 
 
+def _longer_than(el, limit: int) -> bool:
+    """True when the text inside ``el`` exceeds ``limit`` characters (stops counting there)."""
+    total = 0
+    for piece in el.itertext():
+        total += len(piece)
+        if total > limit:
+            return True
+    return False
+
+
 def _is_prose(line: str) -> bool:
     """False for empty lines, byline/editor/tool lines and site footer lines."""
     if not line:
@@ -246,6 +256,21 @@ class ArticlePage:
         return title
 
     @cached_property
+    def _own_texts(self) -> list[tuple]:
+        """``(element, own text)`` for every element with text of its own (its text and its
+        children's tails), in page order. One walk of the tree serves the byline and
+        related-list scans: with lxml.html every element touched from Python costs a lookup."""
+        out = []
+        for el in self.sel.root.iter():
+            tag = el.tag
+            if not isinstance(tag, str) or tag in ("script", "style", "head", "title", "meta", "html"):
+                continue
+            own = (el.text or "") + "".join([c.tail for c in el if c.tail])
+            if own.strip():
+                out.append((el, own))
+        return out
+
+    @cached_property
     def _byline_texts(self) -> list[str]:
         """Short texts that look like the byline/info line, in page order.
 
@@ -254,12 +279,8 @@ class ArticlePage:
         """
         out = []
         body_start = self._body_container
-        for el in self.sel.root.iter():
-            if not isinstance(el.tag, str) or el.tag in _NO_BYLINE_TAGS:
-                continue
-            # own text: the element's text and its children's tails (not the children's text)
-            own = (el.text or "") + "".join([c.tail for c in el if c.tail])
-            if not _BYLINE_HINT.search(own):
+        for el, own in self._own_texts:
+            if el.tag in _NO_BYLINE_TAGS or not _BYLINE_HINT.search(own):
                 continue
             parent = el.getparent()
             if len(own) > 200 or el is body_start or (el.tag == "p" and parent is body_start):
@@ -269,13 +290,15 @@ class ArticlePage:
             cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
             if any(w in cls for w in ("related", "xgxw", "footer", "copyright", "hot", "list", "nav")):
                 continue
+            if _longer_than(el, 400):
+                continue  # a container whose own text happens to hold a year, not a byline
             text = clean_line(_text(el))
             if not text or len(text) > 200:
                 continue
             if any(anc in self._chrome_ancestors for anc in el.iterancestors()):
                 continue
-            if parent is not None and _link_text_len(parent) * 2 > len(_text(parent).strip()):
-                continue
+            if parent is not None and not _longer_than(parent, 1000) and _link_text_len(parent) * 2 > len(_text(parent).strip()):
+                continue  # a row of a link list (title link + date)
             out.append(text)
             if len(out) >= 12:
                 break
@@ -474,8 +497,8 @@ class ArticlePage:
     def _related_containers(self) -> list:
         """Elements holding the related-article list, found from their heading."""
         found = []
-        for heading in self.sel.root.iter():
-            if not isinstance(heading.tag, str) or heading.tag in ("script", "style", "a", "title"):
+        for heading, _ in self._own_texts:
+            if heading.tag == "a":
                 continue
             own = (heading.text or "").strip()
             if not own or not RELATED_HEADINGS.match(own):
