@@ -1,12 +1,9 @@
 """Text cleaning: whitespace, entities, invisible characters, converter annotations, mojibake."""
 
-from pathlib import Path
-
 import pytest
 
 from crawler.text import clean_body, clean_line, garbled_reason, script_of, strip_annotations
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed_article.txt"
+from samplesite import seed
 
 
 @pytest.mark.parametrize(
@@ -31,8 +28,7 @@ def test_clean_line_normalizes_spaces_entities_and_invisibles():
 
 
 def test_seed_article_cleans_to_traditional_without_annotations():
-    text = SEED.read_text(encoding="utf-8")
-    body = clean_body(text)
+    body = clean_body("\n".join([seed.TITLE, *seed.PARAGRAPHS]))
     assert "(" not in body.replace("(CBA)", "")
     assert "王清憲參加平度代表團審議時強調" in body
     assert "代表團對政府工作報告的審議" in body
