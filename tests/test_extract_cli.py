@@ -54,3 +54,32 @@ def test_missing_file_and_non_article_are_reported_not_raised(tmp_path):
     assert "cannot read" in first["error"]
     assert "not an article" in second["error"]
     assert "Traceback" not in proc.stderr
+
+
+def test_site_rules_override_fields_and_timezone(tmp_path):
+    case = PAGES / "dailyqd-content_1234567"
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    host = expected["url"].split("/")[2]
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({host: {
+        "title": "div.crumbs",              # deliberately another element: the rule must win
+        "source": "div.info",               # "…来源：青岛日报…" -> the value after the label
+        "date": "div.info",
+        "timezone": "Asia/Tokyo",
+    }}), encoding="utf-8")
+    proc = extract(case / "page.html", "--url", expected["url"], "--rules", rules)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["title"].startswith("当前位置")
+    assert record["source"] == expected["source"]
+    assert record["published_at"] == expected["published_at"].replace("+08:00", "+09:00")
+    assert record["body"] == expected["body"]  # fields without a rule stay generic
+
+
+def test_bad_rules_file_is_a_one_line_error(tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"news.test": {"headline": "h1"}}', encoding="utf-8")
+    proc = extract(PAGES / "gov-trs_zoom" / "page.html", "--rules", rules)
+    assert proc.returncode != 0
+    assert "unknown rule keys ['headline']" in proc.stderr
+    assert "Traceback" not in proc.stderr
