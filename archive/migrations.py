@@ -91,3 +91,14 @@ def m001_initial(db: Database) -> None:
         pk=("article_id", "version"),
         foreign_keys=[("article_id", "articles", "id")],
     )
+
+
+@migrations()
+def m002_fetch_state(db: Database) -> None:
+    """What a re-crawl needs to fetch only what is new or changed: the validators of the
+    article's last response and the sitemap's lastmod for it."""
+    articles = db["articles"]
+    articles.add_column("etag", str)
+    articles.add_column("last_modified", str)
+    articles.add_column("sitemap_lastmod", str)
+    articles.add_column("last_fetched_at", str)

@@ -134,3 +134,20 @@ def summary(db: Database) -> dict:
         "sites": per_site,
         "runs": runs,
     }
+
+
+_STATE_SQL = """
+SELECT a.url, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified, a.sitemap_lastmod
+FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url = ?
+"""
+
+
+def url_state(db: Database, url: str) -> dict | None:
+    """What the archive knows about the article a URL leads to, or None for an unknown URL:
+    ``url`` (the article's), ``published_at``, ``last_fetched_at``, ``last_seen_at``,
+    ``etag``, ``last_modified`` and ``sitemap_lastmod``."""
+    cursor = db.execute(_STATE_SQL, [url])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row))

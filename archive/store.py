@@ -61,10 +61,15 @@ class ArchiveWriter:
 
     # -- articles ---------------------------------------------------------------------------
 
-    def save_many(self, records: Iterable[dict], run_id: int | None = None) -> list[Outcome]:
-        """Save records in one transaction; returns one outcome per record, in order."""
+    def save_many(
+        self, records: Iterable[dict], run_id: int | None = None, revisits: Iterable[tuple[str, str]] = ()
+    ) -> list[Outcome]:
+        """Save records, and ``(url, seen_at)`` revisits (see :meth:`revisit`), in one
+        transaction; returns one outcome per record and per known revisit, in order."""
         with self.db.atomic():
-            return [self._save(record, run_id) for record in records]
+            outcomes = [self._save(record, run_id) for record in records]
+            outcomes += [Outcome.UNCHANGED for url, seen_at in revisits if self.revisit(url, seen_at)]
+            return outcomes
 
     def save(self, record: dict, run_id: int | None = None) -> Outcome:
         return self.save_many([record], run_id)[0]
@@ -107,6 +112,7 @@ class ArchiveWriter:
                     "last_seen_at": now,
                     "versions": 1,
                     "crawl_run_id": run_id,
+                    **self._fetch_state(record, now),
                 }
             ).last_pk
             self._add_urls(article_id, urls, now)
@@ -117,6 +123,8 @@ class ArchiveWriter:
         self._add_urls(article_id, urls, now)
         now = max(now, existing["last_seen_at"])  # records may arrive out of fetch order
         update: dict = {"last_seen_at": now}
+        if record["url"] == existing["url"] or record.get("url_source") == "canonical":
+            update.update(self._fetch_state(record, now))
         source = record.get("url_source", "fetched")
         if record["url"] != existing["url"] and URL_RANK.get(source, 1) > URL_RANK.get(existing["url_source"], 1):
             update.update(url=record["url"], url_source=source)  # the old URL stays an alias
@@ -147,6 +155,29 @@ class ArchiveWriter:
         )
         self._replace_related(article_id, record.get("related", []))
         return Outcome.UPDATED
+
+    @staticmethod
+    def _fetch_state(record: dict, now: str) -> dict:
+        """Validators of the article's response, for conditional re-fetches."""
+        state = {"last_fetched_at": now}
+        for column, key in (("etag", "http_etag"), ("last_modified", "http_last_modified"),
+                            ("sitemap_lastmod", "sitemap_lastmod")):
+            if record.get(key):
+                state[column] = record[key]
+        return state
+
+    def revisit(self, url: str, seen_at: str) -> bool:
+        """An archived article was re-fetched and found unchanged (HTTP 304): note when.
+
+        Returns False when no article has that URL."""
+        row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+        if row is None:
+            return False
+        self.db.execute(
+            "UPDATE articles SET last_seen_at = max(last_seen_at, :t), last_fetched_at = :t WHERE id = :id",
+            {"t": seen_at, "id": row[0]},
+        )
+        return True
 
     def _has_related(self, article_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM related_links WHERE article_id = ?", [article_id]).fetchone() is not None

@@ -46,6 +46,8 @@ class Article:
         the page's declared language (``en``, ...), or ``None``.
     fetched_at: when the response was received, ISO 8601 UTC (``...+00:00``).
     pages: number of pages the article was assembled from (1 unless split with "下一页").
+    http_etag, http_last_modified: the response's validators, for conditional re-fetches.
+    sitemap_lastmod: the ``<lastmod>`` the sitemap gave for the article, as written there.
     url_source: how ``url`` was chosen: ``canonical`` (the page's ``<link rel=canonical>``),
         ``fetched`` (the final URL) or ``copy`` (the final URL looks like a print or mobile
         copy). When copies of one article meet in the archive, the better-founded URL wins.
@@ -65,6 +67,9 @@ class Article:
     fetched_at: str | None = None
     pages: int = 1
     url_source: str = "fetched"
+    http_etag: str | None = None
+    http_last_modified: str | None = None
+    sitemap_lastmod: str | None = None
 
     @property
     def related_urls(self) -> list[str]:
@@ -92,4 +97,18 @@ class Article:
             "fetched_at": self.fetched_at,
             "pages": self.pages,
             "url_source": self.url_source,
+            "http_etag": self.http_etag,
+            "http_last_modified": self.http_last_modified,
+            "sitemap_lastmod": self.sitemap_lastmod,
         }
+
+
+@dataclass
+class Revisit:
+    """An archived article re-fetched and found unchanged (HTTP 304 Not Modified).
+
+    url: the requested URL, canonicalized. fetched_at: ISO 8601 UTC.
+    """
+
+    url: str
+    fetched_at: str

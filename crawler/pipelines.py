@@ -17,7 +17,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archive import ArchiveWriter, open_archive
 from crawler.cleaning import BadArticle, clean_article
-from crawler.items import Article
+from crawler.items import Article, Revisit
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class ArchivePipeline:
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.pending: list[dict] = []
+        self.revisits: list[tuple[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -80,19 +81,21 @@ class ArchivePipeline:
         logger.info("archiving to %(path)s (run %(run)s)", {"path": self.path, "run": self.run_id})
 
     def process_item(self, item):
-        record = item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict()
-        self.pending.append(record)
-        if len(self.pending) >= self.batch_size:
+        if isinstance(item, Revisit):
+            self.revisits.append((item.url, item.fetched_at))
+        else:
+            self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
+        if len(self.pending) + len(self.revisits) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self):
-        if not self.pending:
+        if not self.pending and not self.revisits:
             return
-        outcomes = self.writer.save_many(self.pending, self.run_id)
+        outcomes = self.writer.save_many(self.pending, self.run_id, self.revisits)
         for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/articles/{outcome.value}")
-        self.pending = []
+        self.pending, self.revisits = [], []
 
     def close_spider(self):
         self.flush()

@@ -30,6 +30,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): archived, not-due articles are never requested at all.
+    "crawler.incremental.IncrementalMiddleware": 90,
     # After decompression (590) in the response path, before spiders see the text.
     "crawler.middlewares.EncodingMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
@@ -52,6 +54,11 @@ NEWS_TIMEZONE = "Asia/Shanghai"   # for naive page times; per host: NEWS_SITE_RU
 NEWS_SITE_RULES: dict = {}        # {host: {field: selector}}; see crawler/pages/rules.py
 NEWS_SITE_RULES_FILE = None       # the same as a JSON file
 NEWS_ENCODING_DETECTION = True
+
+# -- incremental re-crawls (crawler/incremental.py) ------------------------------------------
+NEWS_INCREMENTAL = True        # skip archived articles that are not due for a re-check
+NEWS_RECHECK_DAYS = 7          # articles younger than this are re-checked ...
+NEWS_RECHECK_BACKOFF = 0.25    # ... once time since their last fetch >= this x their age
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -9,6 +9,7 @@ Paths ending in ``.gz`` are stored uncompressed and gzip-compressed on the fly
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import threading
 import time
@@ -93,6 +94,7 @@ class SiteServer:
         self.base_urls: dict[str, str] = {}
         self.requests: dict[str, list[str]] = {s.name: [] for s in sites}
         self.user_agents: list[str] = []  # User-Agent header of every request, in order
+        self.not_modified: dict[str, list[str]] = {s.name: [] for s in sites}  # paths answered 304
         self._servers: list[_QuietServer] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -227,6 +229,16 @@ class SiteServer:
                     ctype = "application/x-gzip"
                 headers = {k: server._fill(v.encode("latin-1"), base).decode("latin-1")
                            for k, v in res.headers.items()}
+                if res.status == 200:
+                    # validators, as nginx sends them for static pages: a conditional request
+                    # for an unchanged page gets "304 Not Modified" and no body
+                    etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+                    headers.setdefault("ETag", etag)
+                    if self.headers.get("If-None-Match") == headers["ETag"]:
+                        with server._lock:
+                            server.not_modified[site.name].append(path)
+                        self._send(304, None, {"ETag": headers["ETag"]}, b"", True)
+                        return
                 self._send(res.status, ctype, headers, body, head_only)
 
             def _send(self, status, ctype, headers, body, head_only):

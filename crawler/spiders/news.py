@@ -24,14 +24,23 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 
+from archive.db import utc_now
+from crawler.backfill import DateRange
+from crawler.dates import parse_text_date
 from crawler.encoding import is_binary
-from crawler.items import Article
+from crawler.incremental import AlreadyArchived
+from crawler.items import Article, Revisit
 from crawler.pages import ArticlePage, NotArticle, RuleBook
-from crawler.urls import canonicalize, first_page_of, netloc
+from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
 
 logger = logging.getLogger(__name__)
 
 _SKIP_EXTENSIONS = tuple("." + ext for ext in IGNORED_EXTENSIONS)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def failure_reason(failure) -> str:
@@ -55,9 +64,12 @@ class NewsSpider(SitemapSpider):
     name = "news"
     sitemap_rules = [("", "parse_page")]
 
-    def __init__(self, start_urls: str | list[str] | None = None, *args, **kwargs):
+    def __init__(self, start_urls: str | list[str] | None = None, since: str | None = None,
+                 until: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         start_urls = self.parse_start_urls(start_urls)
+        self.range = DateRange.from_args(since, until)  # empty unless a backfill
+        self.sitemap_lastmods: dict[str, str] = {}  # loc -> lastmod of sitemap entries being queued
         self.start_urls = start_urls
         self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
         self.allowed_netlocs = {netloc(u) for u in start_urls}
@@ -79,9 +91,10 @@ class NewsSpider(SitemapSpider):
         return urls
 
     @classmethod
-    def check_arguments(cls, start_urls=None, **_ignored) -> None:
+    def check_arguments(cls, start_urls=None, since=None, until=None, **_ignored) -> None:
         """Called by ``scrapy crawl`` before the engine starts (see crawler/commands/crawl.py)."""
         cls.parse_start_urls(start_urls)
+        DateRange.from_args(since, until)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -99,12 +112,21 @@ class NewsSpider(SitemapSpider):
             for request in self.page_request(url, hops=0, door="start"):
                 yield request
 
-    def page_request(self, url: str, *, hops: int, door: str):
-        """Zero or one Request for a page URL: none when this spider queued it already."""
+    def page_request(self, url: str, *, hops: int, door: str, lastmod: str | None = None):
+        """Zero or one Request for a page URL: none when this spider queued it already, or,
+        in a backfill, when the URL's path dates it outside the range."""
         if url in self.queued:
             return
+        if self.range and door != "start":
+            day = date_from_url(url)
+            if (day and not self.range.has_day(day)) or self.range.modified_before_since(lastmod):
+                self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
+                return
         self.queued.add(url)
-        yield Request(url, callback=self.parse_page, errback=self.on_error, meta={"news_hops": hops, "news_door": door})
+        meta = {"news_hops": hops, "news_door": door}
+        if lastmod:
+            meta["news_lastmod"] = lastmod
+        yield Request(url, callback=self.parse_page, errback=self.on_error, meta=meta)
 
     def follows(self, url: str) -> bool:
         """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
@@ -124,16 +146,27 @@ class NewsSpider(SitemapSpider):
                 yield request.replace(errback=self.on_error)
             else:
                 self.crawler.stats.inc_value("news/links/sitemap")
-                yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
+                yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap",
+                                             lastmod=self.sitemap_lastmods.pop(request.url, None))
+
+    def sitemap_filter(self, entries):
+        """Remember each entry's lastmod for the request made from it."""
+        for entry in entries:
+            if entry.get("lastmod") and "loc" in entry:
+                self.sitemap_lastmods[entry["loc"]] = entry["lastmod"]
+            yield entry
 
     def on_error(self, failure):
+        if failure.check(AlreadyArchived):
+            return  # not a failure: counted as news/incremental/skipped
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
         logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
         partial = failure.request.meta.get("news_article")
         if partial is not None:  # a continuation page failed: keep what the earlier pages gave
             self.crawler.stats.inc_value("news/articles/incomplete")
-            yield partial
+            if self.in_range(partial):
+                yield partial
 
     def skip(self, response: Response, reason: str):
         self.crawler.stats.inc_value(f"news/pages/skipped/{reason}")
@@ -142,6 +175,9 @@ class NewsSpider(SitemapSpider):
     # -- callbacks --------------------------------------------------------------------------
 
     def parse_page(self, response: Response):
+        if response.status == 304:  # a conditional re-fetch of an archived article
+            yield Revisit(url=canonicalize(response.url), fetched_at=utc_now())
+            return
         if not isinstance(response, TextResponse) or is_binary(response.body):
             self.skip(response, "binary")
             return
@@ -166,6 +202,9 @@ class NewsSpider(SitemapSpider):
             return
         self.crawler.stats.inc_value("news/pages/article")
         self.crawler.stats.inc_value(f"news/extract/method/{page.body_method}")
+        article.http_etag = _header(response, b"ETag")
+        article.http_last_modified = _header(response, b"Last-Modified")
+        article.sitemap_lastmod = response.meta.get("news_lastmod")
         for url in response.meta.get("redirect_urls", []):
             article.add_alias(canonicalize(url))
             article.add_alias(url)
@@ -182,12 +221,23 @@ class NewsSpider(SitemapSpider):
     def continue_or_finish(self, article: Article, pending: list[str]):
         pending = [u for u in pending if u != article.url and u not in article.aliases]
         if not pending:
-            yield article
+            if self.in_range(article):
+                yield article
             return
         yield Request(
             pending[0], callback=self.parse_continuation, errback=self.on_error,
             meta={"news_article": article, "news_pending": pending[1:]},
         )
+
+    def in_range(self, article: Article) -> bool:
+        """In a backfill, only articles published in the range are archived."""
+        if not self.range:
+            return True
+        day = self.range.day_of(article.published_at, self.rulebook.timezone_for(article.url)) if article.published_at else None
+        if day is None or not self.range.has_day(day):
+            self.crawler.stats.inc_value("news/backfill/out_of_range" if day else "news/backfill/undated")
+            return False
+        return True
 
     def parse_continuation(self, response: Response):
         article: Article = response.meta["news_article"]
@@ -212,12 +262,25 @@ class NewsSpider(SitemapSpider):
         hops = response.meta.get("news_hops", self.max_hops)
         if hops >= self.max_hops:
             return
+        if self.range.since and self.listing_older_than_since(response):
+            self.crawler.stats.inc_value("news/backfill/listing_stopped")
+            return
         for href in dict.fromkeys(response.xpath("//a/@href").getall()):
             # Tracking-parameter variants are fetched as they are linked: their URLs become
             # aliases of the article (the archive merges them), as the issue asks.
             url = response.urljoin(href.strip()).split("#", 1)[0]
             if self.follows(url):
                 yield from self.page_request(url, hops=hops + 1, door="listing")
+
+    def listing_older_than_since(self, response: TextResponse) -> bool:
+        """True for a listing whose dated items are all older than the backfill's ``since``:
+        listings are sorted newest first, so its links and later pages hold older news."""
+        days = []
+        for row in response.xpath("//li[.//a] | //tr[.//a][not(.//tr)]"):
+            found = parse_text_date(" ".join(row.xpath(".//text()").getall()))
+            if found:
+                days.append(found[0][:10])
+        return len(days) >= 3 and max(days) < self.range.since.isoformat()
 
     def parse_feed(self, response: Response):
         """RSS 2.0 and Atom: every item link is an article candidate."""

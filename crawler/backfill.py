@@ -1,0 +1,60 @@
+"""Backfills over a date range: ``-a since=2021-03-01 -a until=2021-03-15`` (inclusive days,
+in the site's timezone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from dateutil.parser import isoparse
+
+
+def parse_day(value: str | None, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a day like 2021-03-01, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class DateRange:
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @classmethod
+    def from_args(cls, since: str | None, until: str | None) -> DateRange:
+        rng = cls(parse_day(since, "since"), parse_day(until, "until"))
+        if rng.since and rng.until and rng.since > rng.until:
+            raise ValueError(f"since ({rng.since}) is after until ({rng.until})")
+        return rng
+
+    def __bool__(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def has_day(self, day: dt.date) -> bool:
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def day_of(self, published_at: str, timezone: str) -> dt.date | None:
+        """The day of an ISO 8601 ``published_at`` in the site's timezone."""
+        try:
+            moment = isoparse(published_at)
+        except (ValueError, OverflowError):
+            return None
+        if len(published_at) <= 10:
+            return moment.date()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(timezone))
+        return moment.astimezone(ZoneInfo(timezone)).date()
+
+    def modified_before_since(self, lastmod: str | None) -> bool:
+        """True when a sitemap lastmod shows the page last changed before ``since``: it was
+        then published before ``since`` too, and need not be fetched."""
+        if self.since is None or not lastmod:
+            return False
+        try:
+            return isoparse(lastmod).date() < self.since
+        except (ValueError, OverflowError):
+            return False
