@@ -6,6 +6,8 @@ be stored and the paths robots.txt forbids.
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from archive.db import open_archive
@@ -98,7 +100,8 @@ def test_failures_are_counted_with_reasons(first_crawl):
 def test_same_crawl_again_adds_nothing(first_crawl, portals, tmp_path):
     sites, server = portals
     db_path = tmp_path / "again.db"
-    db_path.write_bytes(first_crawl.db_path.read_bytes())
+    with sqlite3.connect(db_path) as copy:  # a consistent copy, WAL included
+        first_crawl.db().backup(copy)
     again = run_crawl(server, [server.base_urls[name] + "/" for name in sites], db_path)
     assert again.returncode == 0, again.log[-2000:]
     before, after = archived(first_crawl), archived(again)
