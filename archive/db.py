@@ -44,7 +44,8 @@ def open_archive(path: str | Path, *, create: bool = True) -> Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         db = Database(conn)
-        if not create and db.table_names() and migrations.migrations_table not in db.table_names():
+        tables = db.table_names()
+        if migrations.migrations_table not in tables and (tables or not create):
             raise ArchiveError(f"{path} is not a news archive")
         if path != ":memory:":
             db.enable_wal()

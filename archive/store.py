@@ -75,11 +75,15 @@ class ArchiveWriter:
         return self.save_many([record], run_id)[0]
 
     def _find(self, urls: list[str], chash: str) -> dict | None:
-        placeholders = ", ".join("?" for _ in urls)
-        row = self.db.execute(
-            f"SELECT article_id FROM article_urls WHERE url IN ({placeholders}) ORDER BY article_id LIMIT 1",
-            urls,
-        ).fetchone()
+        """The stored article a record belongs to: the one whose URL is the record's URL, else
+        one that knows any of the record's URLs, else one with the same text."""
+        row = self.db.execute("SELECT id FROM articles WHERE url = ?", [urls[0]]).fetchone()
+        if row is None:
+            placeholders = ", ".join("?" for _ in urls)
+            row = self.db.execute(
+                f"SELECT article_id FROM article_urls WHERE url IN ({placeholders}) ORDER BY article_id LIMIT 1",
+                urls,
+            ).fetchone()
         if row is None:
             row = self.db.execute(
                 "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", [chash]
@@ -126,7 +130,8 @@ class ArchiveWriter:
         if record["url"] == existing["url"] or record.get("url_source") == "canonical":
             update.update(self._fetch_state(record, now))
         source = record.get("url_source", "fetched")
-        if record["url"] != existing["url"] and URL_RANK.get(source, 1) > URL_RANK.get(existing["url_source"], 1):
+        if (record["url"] != existing["url"] and URL_RANK.get(source, 1) > URL_RANK.get(existing["url_source"], 1)
+                and self.db.execute("SELECT 1 FROM articles WHERE url = ?", [record["url"]]).fetchone() is None):
             update.update(url=record["url"], url_source=source)  # the old URL stays an alias
         is_main_copy = record["url"] == update.get("url", existing["url"])
         # A copy with less metadata (a mobile page without the byline) fills gaps but never

@@ -21,6 +21,7 @@ _DATETIME = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{1,2})(?!\d)(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
 )
+_FULL_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _LABELLED = re.compile(DATE_LABELS + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
 
 
@@ -73,6 +74,9 @@ def parse_machine_date(value: str, tz: str | None = None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
+    if not _FULL_ISO_DAY.match(value):  # "2021" or "2021-03" would be read as the 1st
+        found = parse_text_date(value, tz)
+        return found[0] if found else None
     try:
         parsed = isoparse(value)
     except (ValueError, OverflowError):

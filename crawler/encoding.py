@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 
 from charset_normalizer import from_bytes
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 # Declared charsets that decode any byte sequence, so a successful decode proves nothing.
@@ -77,8 +77,8 @@ def redecode(response: Response) -> Response:
 
     Non-text responses come back unchanged (the spider skips them as binary).
     """
-    if not isinstance(response, TextResponse) or is_binary(response.body):
-        return response
+    if not isinstance(response, TextResponse) or isinstance(response, XmlResponse) or is_binary(response.body):
+        return response  # XML (feeds, sitemaps) declares its encoding and is parsed as XML
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
     declared = declared_encoding(response.body, content_type)
     encoding = choose_encoding(response.body, declared)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from scrapy.http import HtmlResponse
@@ -19,16 +20,21 @@ from scrapy.settings import Settings
 from crawler import settings as project_settings
 from crawler.cleaning import BadArticle, clean_article
 from crawler.encoding import is_binary, redecode
-from crawler.pages import ArticlePage, NotArticle, RuleBook
+from crawler.pages import NotArticle, RuleBook
 
 
-def extract_file(path: Path, url: str | None, rulebook: RuleBook) -> dict:
-    """The cleaned article record of one saved page (raises NotArticle / BadArticle)."""
+def extract_file(path: Path, url: str | None, rulebook: RuleBook, max_size: int = 0) -> dict:
+    """The cleaned article record of one saved page (raises NotArticle / BadArticle).
+
+    Files over ``max_size`` bytes (the crawl's DOWNLOAD_MAXSIZE; 0: no limit) are refused,
+    as the crawler refuses such responses."""
+    if max_size and path.stat().st_size > max_size:
+        raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
     body = path.read_bytes()
     if is_binary(body):
         raise NotArticle("binary file")
     response = redecode(HtmlResponse(url=url or path.resolve().as_uri(), body=body))
-    page = ArticlePage(response, rulebook.for_url(response.url), rulebook.timezone_for(response.url))
+    page = rulebook.page(response)
     return clean_article(page.article()).to_record()
 
 
@@ -50,10 +56,17 @@ def cli(files, url, rules_file):
         rulebook = RuleBook.from_settings(settings)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--url") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     failed = False
     for path in files:
         try:
-            record = extract_file(path, url, rulebook)
+            record = extract_file(path, url, rulebook, settings.getint("DOWNLOAD_MAXSIZE"))
         except OSError as exc:
             record, failed = {"file": str(path), "error": f"cannot read: {exc.strerror}"}, True
         except (NotArticle, BadArticle) as exc:

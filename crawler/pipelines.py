@@ -10,6 +10,7 @@ aliases and no second record is made, in this crawl or any later one.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -92,10 +93,27 @@ class ArchivePipeline:
     def flush(self):
         if not self.pending and not self.revisits:
             return
-        outcomes = self.writer.save_many(self.pending, self.run_id, self.revisits)
+        pending, revisits = self.pending, self.revisits
+        self.pending, self.revisits = [], []
+        try:
+            outcomes = self.writer.save_many(pending, self.run_id, revisits)
+        except sqlite3.Error:
+            # One bad record must not take its batch (and every later one) with it: save
+            # them one by one and count what still fails.
+            logger.exception("batch of %(n)s articles failed; saving one by one", {"n": len(pending)})
+            outcomes = []
+            for record in pending:
+                try:
+                    outcomes += self.writer.save_many([record], self.run_id)
+                except sqlite3.Error as exc:
+                    self.crawler.stats.inc_value("archive/write_errors")
+                    logger.error("could not archive %(url)s: %(exc)s", {"url": record.get("url"), "exc": exc})
+            try:
+                outcomes += self.writer.save_many([], self.run_id, revisits)
+            except sqlite3.Error:
+                self.crawler.stats.inc_value("archive/write_errors", len(revisits))
         for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/articles/{outcome.value}")
-        self.pending, self.revisits = [], []
 
     def close_spider(self):
         self.flush()

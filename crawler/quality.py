@@ -19,7 +19,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.cleaning import BadArticle, clean_article
 from crawler.encoding import redecode
-from crawler.pages import ArticlePage, NotArticle, RuleBook
+from crawler.pages import NotArticle, RuleBook
 
 SCORED_FIELDS = ("url", "title", "published_at", "author", "source", "body", "related_urls", "language")
 
@@ -44,7 +44,7 @@ def extract_case(case: Path, rulebook: RuleBook) -> dict:
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     headers = {"Content-Type": expected["content_type"]} if expected.get("content_type") else {}
     response = redecode(HtmlResponse(url=expected["url"], body=(case / "page.html").read_bytes(), headers=headers))
-    page = ArticlePage(response, rulebook.for_url(response.url), rulebook.timezone_for(response.url))
+    page = rulebook.page(response)
     return clean_article(page.article()).to_record()
 
 

@@ -55,6 +55,9 @@ NEWS_SITE_RULES: dict = {}        # {host: {field: selector}}; see crawler/pages
 NEWS_SITE_RULES_FILE = None       # the same as a JSON file
 NEWS_ENCODING_DETECTION = True
 
+# The crawl exits with code 4 when more than this share of its requests failed.
+NEWS_MAX_ERROR_RATIO = 0.5
+
 # -- incremental re-crawls (crawler/incremental.py) ------------------------------------------
 NEWS_INCREMENTAL = True        # skip archived articles that are not due for a re-check
 NEWS_RECHECK_DAYS = 7          # articles younger than this are re-checked ...

@@ -48,7 +48,20 @@ def same_site(a: str, b: str) -> bool:
     ha, hb = urlsplit(a).hostname or "", urlsplit(b).hostname or ""
     if re.fullmatch(r"[\d.]+", ha) or re.fullmatch(r"[\d.]+", hb):
         return False  # IP addresses: only the exact host:port counts
-    return ha.split(".")[-2:] == hb.split(".")[-2:] and len(ha.split(".")) > 2
+    return _registered_domain(ha) == _registered_domain(hb)
+
+
+# Second-level public suffixes common in the crawled regions: under them a registered domain
+# has three labels (dailyqd.com.cn, qingdao.gov.cn).
+_TWO_LABEL_SUFFIXES = frozenset(
+    f"{sld}.{tld}" for tld in ("cn", "hk", "tw", "uk", "jp") for sld in ("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "idv")
+)
+
+
+def _registered_domain(host: str) -> str:
+    labels = host.lower().split(".")
+    n = 3 if ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES else 2
+    return ".".join(labels[-n:])
 
 
 _URL_DATES = (

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 
@@ -83,3 +85,19 @@ def test_bad_rules_file_is_a_one_line_error(tmp_path):
     assert proc.returncode != 0
     assert "unknown rule keys ['headline']" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "ftp://example.test/a", "not a url"])
+def test_bad_url_is_a_one_line_error(url):
+    proc = extract(PAGES / "gov-trs_zoom" / "page.html", "--url", url)
+    assert proc.returncode == 2
+    assert "--url" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_rules_with_bad_selector_or_timezone_are_refused(tmp_path):
+    for rule in ({"title": "h1["}, {"timezone": "Mars/Olympus"}):
+        rules = tmp_path / "rules.json"
+        rules.write_text(json.dumps({"news.test": rule}), encoding="utf-8")
+        proc = extract(PAGES / "gov-trs_zoom" / "page.html", "--rules", rules)
+        assert proc.returncode == 1
+        assert "Error:" in proc.stderr and "Traceback" not in proc.stderr

@@ -17,3 +17,9 @@ def test_first_page_of_continuations():
     assert first_page_of("http://h/c/content_2000001_2.shtml") == "http://h/c/content_2000001.shtml"
     assert first_page_of("http://h/c/content_2000001.shtml") is None
     assert first_page_of("http://h/c/index_1.shtml") is None
+
+
+def test_same_site_respects_two_label_public_suffixes():
+    assert same_site("http://m.dailyqd.com.cn/a", "http://www.dailyqd.com.cn/b")
+    assert not same_site("http://www.pingdu.gov.cn/a", "http://www.qingdao.gov.cn/a")
+    assert not same_site("http://a.com.cn/x", "http://b.com.cn/x")

@@ -1,8 +1,15 @@
-"""``scrapy crawl``, with spider arguments checked before Scrapy starts.
+"""``scrapy crawl``, made fit for schedulers.
 
-A spider may define a ``check_arguments(**spider_args)`` classmethod that raises
-``ValueError`` for unusable arguments; the mistake is then reported as one line on stderr
-with exit code 2 instead of a traceback from inside the engine.
+- Spider arguments are checked before Scrapy starts: a spider may define a
+  ``check_arguments(**spider_args)`` classmethod raising ``ValueError``; the mistake is one
+  line on stderr and exit code 2, not a traceback from inside the engine.
+- One crawl per archive: the archive (``ARCHIVE_PATH``) is locked for the run; a second
+  crawl on the same archive exits at once with exit code 75 and touches nothing.
+- Exit codes a scheduler can act on, and a one-line summary on stdout at the end.
+
+Exit codes: 0 finished; 2 usage error; 3 nothing fetched (start URLs unreachable);
+4 too many failed requests (share above ``NEWS_MAX_ERROR_RATIO``); 5 the crawl was stopped
+before finishing (signal, close-spider limit); 75 the archive is in use by another crawl.
 """
 
 from __future__ import annotations
@@ -11,22 +18,93 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
+from archive.lock import ArchiveLock, ArchiveLocked
+from crawler.config import check_settings
+
+EXIT_NOTHING_FETCHED = 3
+EXIT_TOO_MANY_ERRORS = 4
+EXIT_STOPPED = 5
+EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+
+
+def run_summary(stats: dict) -> dict:
+    """The counts of the end-of-run line (and of the crawl_runs row)."""
+    failed = sum(v for k, v in stats.items()
+                 if k.startswith("news/requests/failed/") and k != "news/requests/failed/ignored")
+    return {
+        "pages": stats.get("response_received_count", 0),
+        "new": stats.get("archive/articles/new", 0),
+        "updated": stats.get("archive/articles/updated", 0),
+        "unchanged": stats.get("archive/articles/unchanged", 0),
+        "failed": failed,
+        "duration": stats.get("elapsed_time_seconds", 0.0),
+    }
+
+
+def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
+    summary = run_summary(stats)
+    reason = stats.get("finish_reason", "")
+    if not stats.get("news/pages/fetched"):
+        return EXIT_NOTHING_FETCHED, "nothing fetched: the start URLs are unreachable or refused"
+    attempts = summary["pages"] + summary["failed"]
+    if attempts and summary["failed"] / attempts > max_error_ratio:
+        return EXIT_TOO_MANY_ERRORS, (f"{summary['failed']} of {attempts} requests failed "
+                                      f"(more than NEWS_MAX_ERROR_RATIO={max_error_ratio})")
+    if reason != "finished":
+        return EXIT_STOPPED, f"stopped before finishing ({reason})"
+    return 0, ""
+
 
 class Command(ScrapyCrawl):
     def run(self, args, opts):
-        if len(args) == 1 and self.crawler_process is not None:
+        if len(args) != 1 or self.crawler_process is None:
+            return super().run(args, opts)
+        name = args[0]
+        try:
+            spidercls = self.crawler_process.spider_loader.load(name)
+        except KeyError:
+            return self._fail(f"scrapy crawl: no spider named {name!r}", 2)
+        check = getattr(spidercls, "check_arguments", None)
+        if check is not None:
             try:
-                spidercls = self.crawler_process.spider_loader.load(args[0])
-            except KeyError:
-                sys.stderr.write(f"scrapy crawl: no spider named {args[0]!r}\n")
-                self.exitcode = 2
-                return
-            check = getattr(spidercls, "check_arguments", None)
-            if check is not None:
-                try:
-                    check(**opts.spargs)
-                except ValueError as exc:
-                    sys.stderr.write(f"scrapy crawl {args[0]}: {exc}\n")
-                    self.exitcode = 2
-                    return
-        super().run(args, opts)
+                check(**opts.spargs)
+            except ValueError as exc:
+                return self._fail(f"scrapy crawl {name}: {exc}", 2)
+
+        crawler = self._create_crawler(name)
+        settings = crawler.settings
+        try:
+            check_settings(settings)
+        except ValueError as exc:
+            return self._fail(f"scrapy crawl {name}: {exc}", 2)
+        archive_path = settings.get("ARCHIVE_PATH")
+        lock = ArchiveLock(archive_path) if archive_path else None
+        try:
+            if lock:
+                lock.acquire()
+        except ArchiveLocked as exc:
+            return self._fail(f"scrapy crawl {name}: {exc}", EXIT_LOCKED)
+        except OSError as exc:
+            return self._fail(f"scrapy crawl {name}: cannot lock {archive_path}: {exc.strerror}", 1)
+        try:
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            if lock:
+                lock.release()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        stats = crawler.stats.get_stats()
+        s = run_summary(stats)
+        print(f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, new {s['new']}, "
+              f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}, "
+              f"duration {s['duration']:.1f}s", flush=True)
+        code, why = exit_code(stats, settings.getfloat("NEWS_MAX_ERROR_RATIO"))
+        if code:
+            self._fail(f"scrapy crawl {name}: {why}", code)
+
+    def _fail(self, message: str, code: int) -> None:
+        sys.stderr.write(message + "\n")
+        self.exitcode = code
+

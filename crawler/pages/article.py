@@ -179,7 +179,7 @@ class ArticlePage:
                 if not isinstance(item, dict):
                     continue
                 types = item.get("@type")
-                types = set(types) if isinstance(types, list) else {types}
+                types = {t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
                 if types & ARTICLE_TYPES:
                     return item
                 stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
@@ -589,7 +589,10 @@ class ArticlePage:
         for url in self._links_to_pages_of(first):
             if first_page_of(url) == first:
                 pages[int(re.search(r"_(\d+)\.[a-z]+$", urlsplit(url).path)[1])] = url
-        return [pages[n] for n in sorted(pages)]
+        run = []  # pages 2, 3, ... in a row: "covid_19.html" is no page 19 of "covid.html"
+        while len(run) + 2 in pages:
+            run.append(pages[len(run) + 2])
+        return run
 
     def is_continuation(self) -> bool:
         """True for page 2+ of a split article that links back to its first page."""

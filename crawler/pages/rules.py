@@ -20,6 +20,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from parsel import Selector, SelectorList
 
 
@@ -39,7 +41,16 @@ class SiteRule:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"{where}: unknown rule keys {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**data)
+        rule = cls(**data)
+        if rule.timezone:
+            check_timezone(rule.timezone, where)
+        probe = Selector(text="<html><body></body></html>")
+        for name in known - {"timezone"}:
+            try:
+                rule.select(probe, name)
+            except Exception as exc:  # lxml and cssselect raise their own error types
+                raise ValueError(f"{where}: bad {name} selector {getattr(rule, name)!r}: {exc}") from None
+        return rule
 
     def select(self, selector: Selector, field: str) -> SelectorList | None:
         """The nodes a rule's selector picks for ``field``, or None when there is no rule."""
@@ -49,6 +60,13 @@ class SiteRule:
         if query.startswith(("/", "(")):
             return selector.xpath(query)
         return selector.css(query)
+
+
+def check_timezone(name: str, where: str = "NEWS_TIMEZONE") -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{where}: unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)") from None
 
 
 class RuleBook:
@@ -68,7 +86,15 @@ class RuleBook:
             except (OSError, ValueError) as exc:
                 raise ValueError(f"cannot read NEWS_SITE_RULES_FILE {path}: {exc}") from exc
         rules = {host: SiteRule.from_dict(data, where=f"rules for {host}") for host, data in raw.items()}
-        return cls(rules, settings.get("NEWS_TIMEZONE", "Asia/Shanghai"))
+        timezone = settings.get("NEWS_TIMEZONE", "Asia/Shanghai")
+        check_timezone(timezone)
+        return cls(rules, timezone)
+
+    def page(self, response):
+        """The :class:`~crawler.pages.ArticlePage` for a response, with its site's rule."""
+        from crawler.pages.article import ArticlePage
+
+        return ArticlePage(response, self.for_url(response.url), self.timezone_for(response.url))
 
     def for_url(self, url: str) -> SiteRule:
         parts = urlsplit(url)

@@ -139,6 +139,7 @@ class NewsSpider(SitemapSpider):
 
     def _parse_sitemap(self, response: Response):
         """SitemapSpider's parsing, with every page request tagged and kept on site."""
+        self.crawler.stats.inc_value("news/pages/fetched")
         for request in super()._parse_sitemap(response):
             if not self.follows(request.url):
                 continue
@@ -175,6 +176,7 @@ class NewsSpider(SitemapSpider):
     # -- callbacks --------------------------------------------------------------------------
 
     def parse_page(self, response: Response):
+        self.crawler.stats.inc_value("news/pages/fetched")
         if response.status == 304:  # a conditional re-fetch of an archived article
             yield Revisit(url=canonicalize(response.url), fetched_at=utc_now())
             return
@@ -184,7 +186,7 @@ class NewsSpider(SitemapSpider):
         if isinstance(response, XmlResponse) or response.body.lstrip()[:5] == b"<?xml":
             yield from self.parse_feed(response)
             return
-        page = ArticlePage(response, self.rulebook.for_url(response.url), self.rulebook.timezone_for(response.url))
+        page = self.rulebook.page(response)
         try:
             article = page.article()
         except NotArticle as exc:
@@ -224,8 +226,8 @@ class NewsSpider(SitemapSpider):
             if self.in_range(article):
                 yield article
             return
-        yield Request(
-            pending[0], callback=self.parse_continuation, errback=self.on_error,
+        yield Request(  # carries the article so far: must not be dropped as a duplicate
+            pending[0], callback=self.parse_continuation, errback=self.on_error, dont_filter=True,
             meta={"news_article": article, "news_pending": pending[1:]},
         )
 
@@ -243,7 +245,7 @@ class NewsSpider(SitemapSpider):
         article: Article = response.meta["news_article"]
         article.add_alias(canonicalize(response.url))
         if isinstance(response, TextResponse) and not is_binary(response.body):
-            page = ArticlePage(response, self.rulebook.for_url(response.url), self.rulebook.timezone_for(response.url))
+            page = self.rulebook.page(response)
             try:
                 paragraphs = page.continuation_paragraphs()
             except Exception:
@@ -284,6 +286,8 @@ class NewsSpider(SitemapSpider):
 
     def parse_feed(self, response: Response):
         """RSS 2.0 and Atom: every item link is an article candidate."""
+        if response.meta.get("news_door") == "feed":
+            self.crawler.stats.inc_value("news/pages/fetched")
         if not isinstance(response, TextResponse):
             self.skip(response, "binary")
             return

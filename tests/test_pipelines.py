@@ -1,0 +1,46 @@
+"""Pipelines as components: built from a crawler with settings, fed items in memory."""
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from archive import open_archive
+from archive.query import export_records
+from crawler.items import Article, RelatedLink
+from crawler.pipelines import ArchivePipeline, CleanPipeline
+from crawler.spiders.news import NewsSpider
+
+
+def article(n: int, **over) -> Article:
+    fields = dict(url=f"http://news.test/a/{n}.shtml", title=f"标题{n}", body=f"正文第{n}篇。\u3000", site="news.test",
+                  related=[RelatedLink(url="http://news.test/a/0.shtml", text="相关")])
+    fields.update(over)
+    return Article(**fields)
+
+
+@pytest.fixture
+def crawler(tmp_path):
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db"), "ARCHIVE_BATCH_SIZE": 3})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/")
+    return crawler
+
+
+def test_clean_pipeline_cleans_and_drops_with_reason(crawler):
+    pipeline = CleanPipeline.from_crawler(crawler)
+    assert pipeline.process_item(article(1, title=" 團(tuán)隊&amp;X ")).title == "團隊&X"
+    with pytest.raises(DropItem):
+        pipeline.process_item(article(2, body="ÃÂ¦ÃÂÃÂ°ÃÂ©ÃÂÃÂ» " * 10))
+    assert crawler.stats.get_value("clean/dropped/mojibake") == 1
+
+
+def test_one_bad_record_does_not_lose_its_batch(crawler, tmp_path):
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    for item in (article(1), article(2, site=None), article(3), article(4), article(5)):
+        pipeline.process_item(item)  # article 2 breaks a NOT NULL column
+    pipeline.close_spider()
+    pipeline.spider_closed(crawler.spider, "finished")
+    urls = [r["url"] for r in export_records(open_archive(tmp_path / "a.db", create=False))]
+    assert urls == [f"http://news.test/a/{n}.shtml" for n in (1, 3, 4, 5)]
+    assert crawler.stats.get_value("archive/write_errors") == 1
+    assert crawler.stats.get_value("archive/articles/new") == 4
