@@ -131,6 +131,28 @@ def summary(db_path, as_json):
         )
 
 
+@cli.command()
+@click.argument("url")
+@db_option
+def history(url, db_path):
+    """List the versions of an article and what changed between consecutive ones.
+
+    Example: python -m archive history https://news.example.cn/a/1.shtml --db news.db
+    """
+    db = _open(db_path)
+    try:
+        versions = query.history(db, url)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{url}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
+    for version in versions:
+        click.echo(f"  version {version['version']}, last seen {version['seen_at']}: {version['title']}")
+    for old, new in zip(versions, versions[1:]):
+        click.echo(f"\n--- changes from version {old['version']} to {new['version']}")
+        for line in query.version_diff(old, new):
+            click.echo(line)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="python -m archive")
 

@@ -151,3 +151,36 @@ def url_state(db: Database, url: str) -> dict | None:
     if row is None:
         return None
     return dict(zip([c[0] for c in cursor.description], row))
+
+
+def history(db: Database, url: str) -> list[dict]:
+    """Every version of the article ``url`` (or one of its aliases) leads to, oldest first:
+    dicts with ``version``, ``seen_at`` (when that content was last seen), ``title``,
+    ``published_at``, ``author``, ``source`` and ``body``. Raises ArchiveError for an
+    unknown URL."""
+    require_archive(db)
+    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+    if row is None:
+        raise ArchiveError(f"no archived article has the URL {url}")
+    fields = "title, published_at, author, source, body"
+    cursor = db.execute(
+        f"SELECT version, seen_at, {fields} FROM article_versions WHERE article_id = :id "
+        f"UNION ALL SELECT versions, last_seen_at, {fields} FROM articles WHERE id = :id ORDER BY 1",
+        {"id": row[0]},
+    )
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, values)) for values in cursor]
+
+
+def version_diff(old: dict, new: dict) -> list[str]:
+    """A readable diff between two versions: changed metadata fields, then a unified diff of
+    the body by paragraph."""
+    import difflib
+
+    lines = [f"{name}: {old[name]!r} -> {new[name]!r}"
+             for name in ("title", "published_at", "author", "source") if old[name] != new[name]]
+    lines += list(difflib.unified_diff(
+        (old["body"] or "").split("\n\n"), (new["body"] or "").split("\n\n"),
+        fromfile=f"version {old['version']}", tofile=f"version {new['version']}", lineterm="", n=1,
+    ))
+    return lines

@@ -49,7 +49,7 @@ def _moment(value: str | None) -> dt.datetime | None:
 
 
 def _is_newer(lastmod: str | None, stored: str | None) -> bool:
-    """True when a sitemap ``lastmod`` is later than the stored one (or none was stored)."""
+    """True when a sitemap ``lastmod`` is later than ``stored`` (or nothing is stored)."""
     new = _moment(lastmod)
     if new is None:
         return False
@@ -111,7 +111,8 @@ class IncrementalMiddleware:
         if state is None:
             return None
         stats = self.crawler.stats
-        newer_lastmod = _is_newer(request.meta.get("news_lastmod"), state["sitemap_lastmod"])
+        # changed since we stored its lastmod, or (none stored) since we last fetched it
+        newer_lastmod = _is_newer(request.meta.get("news_lastmod"), state["sitemap_lastmod"] or state["last_fetched_at"])
         now = dt.datetime.now(dt.timezone.utc)
         if not newer_lastmod and not self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
             stats.inc_value("news/incremental/skipped")

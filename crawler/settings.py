@@ -37,6 +37,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.AliasingRedirectMiddleware": 600,
 }
+EXTENSIONS = {"crawler.extensions.Progress": 500}
+DUPEFILTER_CLASS = "crawler.extensions.ArchiveDupeFilter"
+NEWS_PROGRESS_INTERVAL = 60    # seconds between progress lines in the log; 0: none
+
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.ArchivePipeline": 800,

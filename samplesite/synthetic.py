@@ -58,11 +58,11 @@ PER_PAGE = 20
 SITEMAP_SPLIT = 1000
 
 
-def _make_articles(n: int, rnd: random.Random) -> list[dict]:
-    start = _dt.datetime(2021, 1, 1, 8, 0)
+def _make_articles(n: int, rnd: random.Random, start: _dt.datetime | None = None, span_days: int = 365) -> list[dict]:
+    start = start or _dt.datetime(2021, 1, 1, 8, 0)
     arts = []
     for i in range(n):
-        when = start + _dt.timedelta(minutes=rnd.randrange(0, 365 * 24 * 60))
+        when = start + _dt.timedelta(minutes=rnd.randrange(0, span_days * 24 * 60))
         p, s = rnd.choice(PLACES), rnd.choice(SUBJECTS)
         title = f"{p}{s}{rnd.choice(VERBS)}"
         if rnd.random() < 0.3:
@@ -90,9 +90,16 @@ def _make_articles(n: int, rnd: random.Random) -> list[dict]:
     return arts
 
 
-def build_synthetic_site(n_articles: int = 2000, seed: int = 0) -> Site:
+def build_synthetic_site(n_articles: int = 2000, seed: int = 0, *, start: _dt.datetime | None = None,
+                         span_days: int = 365, edit=None, name: str = "synthetic") -> Site:
+    """``start``/``span_days``: the publication times (Asia/Shanghai wall clock) are spread
+    over ``span_days`` from ``start``. ``edit(articles)`` may change the article dicts before
+    the pages are rendered (used by samplesite.changing); an article's ``lastmod`` key, when
+    set, is its sitemap <lastmod> (default: its publication time)."""
     rnd = random.Random(seed)
-    arts = _make_articles(n_articles, rnd)
+    arts = _make_articles(n_articles, rnd, start, span_days)
+    if edit is not None:
+        edit(arts)
     hot = [(a["title"], a["path"]) for a in arts[:8]]
     res: dict[str, Resource] = {}
     for a in arts:
@@ -132,13 +139,13 @@ def build_synthetic_site(n_articles: int = 2000, seed: int = 0) -> Site:
 </ul></div></div>"""
     res["/"] = Resource(T.dq_home(blocks).encode("utf-8"))
 
-    urls = [("__BASE__" + a["path"], a["iso"]) for a in arts]
+    urls = [("__BASE__" + a["path"], a.get("lastmod", a["iso"])) for a in arts]
     maps = []
     for k in range(0, max(1, len(urls)), SITEMAP_SPLIT):
-        name = f"/sitemap/articles_{k // SITEMAP_SPLIT + 1}.xml"
-        res[name] = Resource(T.sitemap(urls[k:k + SITEMAP_SPLIT]).encode("utf-8"),
-                             content_type="application/xml; charset=utf-8")
-        maps.append(("__BASE__" + name, None))
+        map_path = f"/sitemap/articles_{k // SITEMAP_SPLIT + 1}.xml"
+        res[map_path] = Resource(T.sitemap(urls[k:k + SITEMAP_SPLIT]).encode("utf-8"),
+                                 content_type="application/xml; charset=utf-8")
+        maps.append(("__BASE__" + map_path, None))
     res["/sitemap_index.xml"] = Resource(T.sitemap_index(maps).encode("utf-8"),
                                          content_type="application/xml; charset=utf-8")
     rss = [dict(title=a["title"], link="__BASE__" + a["path"],
@@ -148,6 +155,7 @@ def build_synthetic_site(n_articles: int = 2000, seed: int = 0) -> Site:
                                content_type="application/rss+xml; charset=utf-8")
     res["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /search/\nDisallow: /admin/\n\nSitemap: __BASE__/sitemap_index.xml\n",
                                   content_type="text/plain; charset=utf-8")
-    return Site(name="synthetic", resources=res,
-                expected=[{"url": a["path"], "title": a["title"], "site": "synthetic"} for a in arts],
+    return Site(name=name, resources=res,
+                expected=[{"url": a["path"], "title": a["title"], "site": name, "body": "\n\n".join(a["paras"]),
+                           "published_at": a["iso"]} for a in arts],
                 never_articles=never, disallowed=["/search/", "/admin/"])

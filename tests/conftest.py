@@ -37,6 +37,7 @@ class Crawl:
     log: str
     db_path: Path
     requests: dict[str, list[str]]  # site name -> paths requested during this crawl
+    not_modified: dict[str, list[str]]  # site name -> paths answered "304 Not Modified"
 
     def db(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.db_path)
@@ -50,6 +51,7 @@ class Crawl:
 
 def run_crawl(server: SiteServer, start_urls: list[str], db_path: Path, cwd: Path = ROOT, **settings) -> Crawl:
     before = {name: len(paths) for name, paths in server.requests.items()}
+    before_304 = {name: len(paths) for name, paths in server.not_modified.items()}
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "start_urls=" + ",".join(start_urls)]
     if db_path is not None:
         cmd += ["-s", f"ARCHIVE_PATH={db_path}"]
@@ -58,7 +60,8 @@ def run_crawl(server: SiteServer, start_urls: list[str], db_path: Path, cwd: Pat
     env = {"SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **env})
     requests = {name: paths[before.get(name, 0):] for name, paths in server.requests.items()}
-    return Crawl(proc.returncode, proc.stderr, db_path, requests)
+    not_modified = {name: paths[before_304.get(name, 0):] for name, paths in server.not_modified.items()}
+    return Crawl(proc.returncode, proc.stderr + proc.stdout, db_path, requests, not_modified)
 
 
 @pytest.fixture(scope="session")

@@ -206,3 +206,22 @@ def test_read_commands_never_touch_a_file_that_is_not_an_archive(tmp_path):
     sqlite3.connect(notes).execute("CREATE TABLE notes (x)")
     with pytest.raises(ArchiveError, match="not a news archive"):
         open_archive(notes)  # a crawl must not add its tables to someone else's database
+
+
+def test_history_lists_versions_with_a_readable_diff(tmp_path):
+    path = tmp_path / "h.db"
+    writer = ArchiveWriter(open_archive(path))
+    writer.save(record())
+    writer.save(record(fetched_at="2026-11-29T02:00:00+00:00"))  # unchanged: no version
+    writer.save(record(title="平度举行重点项目集中开工活动", body="第一段。\n\n第二段。\n\n【更正】第三段。",
+                       fetched_at="2026-11-29T03:00:00+00:00"))
+    result = CliRunner().invoke(cli, ["history", "http://news.test/a/1.shtml", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "http://news.test/a/1.shtml: 2 versions"
+    assert lines[1] == "  version 1, last seen 2026-11-29T02:00:00+00:00: 平度举行项目集中开工活动"
+    assert lines[2] == "  version 2, last seen 2026-11-29T03:00:00+00:00: 平度举行重点项目集中开工活动"
+    assert "title: '平度举行项目集中开工活动' -> '平度举行重点项目集中开工活动'" in lines
+    assert "+【更正】第三段。" in lines
+    unknown = CliRunner().invoke(cli, ["history", "http://news.test/nope", "--db", str(path)])
+    assert unknown.exit_code == 1 and "no archived article has the URL" in unknown.output

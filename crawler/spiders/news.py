@@ -78,6 +78,9 @@ class NewsSpider(SitemapSpider):
         # lists, listings); skipping them here saves building a Request and its fingerprint
         # only for the duplicate filter to drop it. The duplicate filter stays the authority.
         self.queued: set[str] = set()
+        # Archived URLs the incremental check did not fetch. When a sitemap lists one later in
+        # the crawl with a lastmod, it is asked again so the check can weigh that lastmod.
+        self.skipped: set[str] = set()
 
     @staticmethod
     def parse_start_urls(value: str | list[str] | None) -> list[str]:
@@ -115,18 +118,19 @@ class NewsSpider(SitemapSpider):
     def page_request(self, url: str, *, hops: int, door: str, lastmod: str | None = None):
         """Zero or one Request for a page URL: none when this spider queued it already, or,
         in a backfill, when the URL's path dates it outside the range."""
-        if url in self.queued:
+        if url in self.queued and not (lastmod and url in self.skipped):
             return
         if self.range and door != "start":
             day = date_from_url(url)
             if (day and not self.range.has_day(day)) or self.range.modified_before_since(lastmod):
                 self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
                 return
+        again = url in self.queued
         self.queued.add(url)
         meta = {"news_hops": hops, "news_door": door}
         if lastmod:
             meta["news_lastmod"] = lastmod
-        yield Request(url, callback=self.parse_page, errback=self.on_error, meta=meta)
+        yield Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=again)
 
     def follows(self, url: str) -> bool:
         """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
@@ -159,6 +163,7 @@ class NewsSpider(SitemapSpider):
 
     def on_error(self, failure):
         if failure.check(AlreadyArchived):
+            self.skipped.add(failure.request.url)
             return  # not a failure: counted as news/incremental/skipped
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
