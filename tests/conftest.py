@@ -49,10 +49,13 @@ class Crawl:
         return json.loads(rows[run]["stats"])
 
 
-def run_crawl(server: SiteServer, start_urls: list[str], db_path: Path, cwd: Path = ROOT, **settings) -> Crawl:
+def run_crawl(server: SiteServer, start_urls: list[str], db_path: Path, cwd: Path = ROOT, _args: tuple = (),
+              **settings) -> Crawl:
+    """Run ``scrapy crawl news`` on ``start_urls`` into ``db_path`` (None: the default
+    ARCHIVE_PATH) with TEST_SETTINGS overridden by ``settings``; ``_args``: more CLI args."""
     before = {name: len(paths) for name, paths in server.requests.items()}
     before_304 = {name: len(paths) for name, paths in server.not_modified.items()}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "start_urls=" + ",".join(start_urls)]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "start_urls=" + ",".join(start_urls), *_args]
     if db_path is not None:
         cmd += ["-s", f"ARCHIVE_PATH={db_path}"]
     for name, value in {**TEST_SETTINGS, **settings}.items():

@@ -46,7 +46,9 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
     reason = stats.get("finish_reason", "")
     if not stats.get("news/pages/fetched"):
         return EXIT_NOTHING_FETCHED, "nothing fetched: the start URLs are unreachable or refused"
-    attempts = summary["pages"] + summary["failed"]
+    # HTTP errors (404, 500 ...) were received as responses and are in "pages" already
+    http_failed = sum(v for k, v in stats.items() if k.startswith("news/requests/failed/http_"))
+    attempts = summary["pages"] + summary["failed"] - http_failed
     if attempts and summary["failed"] / attempts > max_error_ratio:
         return EXIT_TOO_MANY_ERRORS, (f"{summary['failed']} of {attempts} requests failed "
                                       f"(more than NEWS_MAX_ERROR_RATIO={max_error_ratio})")
@@ -73,19 +75,21 @@ class Command(ScrapyCrawl):
 
         crawler = self._create_crawler(name)
         settings = crawler.settings
-        try:
-            check_settings(settings)
-        except ValueError as exc:
-            return self._fail(f"scrapy crawl {name}: {exc}", 2)
         archive_path = settings.get("ARCHIVE_PATH")
         lock = ArchiveLock(archive_path) if archive_path else None
         try:
             if lock:
-                lock.acquire()
+                lock.acquire()  # first: a second crawl must not touch the archive at all
         except ArchiveLocked as exc:
             return self._fail(f"scrapy crawl {name}: {exc}", EXIT_LOCKED)
         except OSError as exc:
-            return self._fail(f"scrapy crawl {name}: cannot lock {archive_path}: {exc.strerror}", 1)
+            return self._fail(f"scrapy crawl {name}: cannot lock {archive_path}: {exc.strerror}", 2)
+        try:
+            check_settings(settings)
+        except ValueError as exc:
+            if lock:
+                lock.release()
+            return self._fail(f"scrapy crawl {name}: {exc}", 2)
         try:
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()

@@ -1,0 +1,140 @@
+"""What schedulers and long backfills rely on: the archive lock, exit codes, the summary line,
+date-range backfills, progress lines, and resuming a killed crawl with JOBDIR."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive.db import open_archive
+from archive.lock import ArchiveLock
+from archive.query import export_records
+from samplesite.portals import build_sites
+from samplesite.server import Resource, Site, SiteServer
+
+from .conftest import ROOT, TEST_SETTINGS, run_crawl
+
+
+def archived_urls(db_path) -> list[str]:
+    return [r["url"] for r in export_records(open_archive(db_path, create=False))]
+
+
+def test_second_crawl_on_a_locked_archive_exits_at_once_and_touches_nothing(portals, tmp_path):
+    sites, server = portals
+    db_path = tmp_path / "news.db"
+    with ArchiveLock(db_path):  # a crawl (this test process) holds the archive
+        started = time.monotonic()
+        crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/"], db_path)
+        took = time.monotonic() - started
+    assert crawl.returncode == 75
+    assert f"archive {db_path} is in use by another crawl (pid {os.getpid()})" in crawl.log
+    assert not db_path.exists()
+    assert crawl.requests["jiaodong"] == []
+    assert took < 30
+
+
+def test_normal_finish_exits_0_with_a_summary_line_and_run_row(portals, tmp_path):
+    sites, server = portals
+    crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/"], tmp_path / "a.db")
+    assert crawl.returncode == 0
+    summary = [line for line in crawl.log.splitlines() if line.startswith("crawl finished:")]
+    assert len(summary) == 1
+    run = crawl.db().execute("SELECT * FROM crawl_runs").fetchone()
+    assert f"new {run['articles_new']}, updated 0, unchanged {run['articles_unchanged']}," in summary[0]
+    assert f"pages {run['pages_fetched']}," in summary[0]
+
+
+def test_unreachable_start_urls_exit_3(tmp_path):
+    with SiteServer([Site("gone", {})]) as server:  # take a free port, then close it
+        url = server.base_urls["gone"] + "/"
+    crawl = run_crawl(SiteServer([]), [url], tmp_path / "a.db")
+    assert crawl.returncode == 3
+    assert "nothing fetched" in crawl.log
+
+
+def test_error_share_over_the_threshold_exits_4(tmp_path):
+    links = "".join(f'<a href="/content/202101/2{i}/content_{i}00000.shtml">新闻{i}</a>' for i in range(8))
+    site = Site("broken", {"/": Resource(f"<html><body><p>{links}</p></body></html>".encode()),
+                           "/robots.txt": Resource(b"User-agent: *\n", "text/plain")})
+    with SiteServer([site]) as server:
+        crawl = run_crawl(server, [server.base_urls["broken"] + "/"], tmp_path / "a.db")
+        lenient = run_crawl(server, [server.base_urls["broken"] + "/"], tmp_path / "b.db", NEWS_MAX_ERROR_RATIO="0.9")
+    assert crawl.returncode == 4
+    assert "8 of 11 requests failed" in crawl.log
+    assert lenient.returncode == 0
+
+
+def test_backfill_archives_only_the_range_and_skips_before_fetching(portals, tmp_path):
+    sites, server = portals
+    crawl = run_crawl(server, [server.base_urls[n] + "/" for n in ("pdnews", "jiaodong")], tmp_path / "a.db",
+                      _args=["-a", "since=2021-01-27", "-a", "until=2021-02-03"])
+    assert crawl.returncode == 0, crawl.log[-2000:]
+    base = server.base_urls["pdnews"]
+    expected = {base + e["url"] for e in sites["pdnews"].expected if "2021-01-27" <= e["published_at"][:10] <= "2021-02-03"}
+    assert set(archived_urls(crawl.db_path)) == expected
+    assert not [p for p in crawl.requests["jiaodong"] if p.startswith("/news/")]  # dated March: never fetched
+    stats = crawl.stats()
+    assert stats["news/backfill/skipped_before_fetch"] >= 10
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-a", "since=March"], "since must be a day like 2021-03-01"),
+    (["-a", "since=2021-03-15", "-a", "until=2021-03-01"], "since (2021-03-15) is after until (2021-03-01)"),
+])
+def test_bad_backfill_range_is_a_one_line_error(args, message):
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", "start_urls=http://127.0.0.1:9/", *args],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def slow_portals() -> list[Site]:
+    sites = [s for s in build_sites() if s.name in ("pdnews", "jiaodong")]
+    for site in sites:
+        for resource in site.resources.values():
+            resource.delay = max(resource.delay, 0.25)
+    return sites
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_backfill_resumes_with_jobdir_without_loss_or_duplicates(sig, tmp_path):
+    sites = slow_portals()
+    db_path, jobdir = tmp_path / "news.db", tmp_path / "job"
+    settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS": "2", "ARCHIVE_BATCH_SIZE": "3", "JOBDIR": str(jobdir),
+                "NEWS_PROGRESS_INTERVAL": "0.5"}
+    with SiteServer(sites) as server:
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a",
+               "start_urls=" + ",".join(server.base_urls[s.name] + "/" for s in sites), "-s", f"ARCHIVE_PATH={db_path}"]
+        for name, value in settings.items():
+            cmd += ["-s", f"{name}={value}"]
+        first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _count(db_path) < 6:
+            time.sleep(0.2)
+        before_kill = set(archived_urls(db_path))
+        assert 0 < len(before_kill) < 20, "the crawl should be killed midway"
+        first.send_signal(sig)
+        _, first_log = first.communicate(timeout=60)
+        requested_before = {n: len(p) for n, p in server.requests.items()}
+        second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 0, second.stderr[-2000:]
+        after_paths = {n: p[requested_before[n]:] for n, p in server.requests.items()}
+        expected = {server.base_urls[s.name] + e["url"] for s in sites for e in s.expected}
+    urls = archived_urls(db_path)
+    assert sorted(urls) == sorted(expected)  # everything, each once
+    refetched = {server.base_urls[n] + p for n, paths in after_paths.items() for p in paths} & before_kill
+    assert refetched == set()  # nothing archived before the kill was fetched again
+    assert "progress:" in first_log
+
+
+def _count(db_path) -> int:
+    try:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
