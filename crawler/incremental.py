@@ -112,10 +112,14 @@ class IncrementalMiddleware:
             return None
         stats = self.crawler.stats
         # changed since we stored its lastmod, or (none stored) since we last fetched it
-        newer_lastmod = _is_newer(request.meta.get("news_lastmod"), state["sitemap_lastmod"] or state["last_fetched_at"])
+        lastmod = request.meta.get("news_lastmod") or getattr(self.crawler.spider, "sitemap_lastmods", {}).get(request.url)
+        newer_lastmod = _is_newer(lastmod, state["sitemap_lastmod"] or state["last_fetched_at"])
         now = dt.datetime.now(dt.timezone.utc)
         if not newer_lastmod and not self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
             stats.inc_value("news/incremental/skipped")
+            note = getattr(self.crawler.spider, "note_skipped", None)
+            if note is not None:  # told now, not in the errback: a sitemap may list it any moment
+                note(request.url)
             raise AlreadyArchived(f"archived and not due: {request.url}")
         stats.inc_value("news/incremental/rechecked/" + ("lastmod" if newer_lastmod else "policy"))
         if state["etag"]:

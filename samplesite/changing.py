@@ -3,7 +3,7 @@
 ``build_changing_site(stage, now)``: stage 1 is a synthetic portal of ``N_ARTICLES`` articles
 published over the 20 days before ``now``; stage 2 is the same portal an hour later:
 
-- ``N_NEW`` new articles (published in the last day) lead the listings, the feed and the sitemap;
+- ``N_NEW`` new articles (published 2 to 26 hours earlier) lead the listings, the feed and the sitemap;
 - ``CORRECTED`` articles got a correction paragraph, and a new sitemap ``lastmod``;
 - one older article got a new title and a new ``lastmod`` (``retitled_with_lastmod``);
 - the two youngest articles got a new title without any new ``lastmod`` (``retitled_silently``):
@@ -52,7 +52,8 @@ def _edit(stage: int, now: _dt.datetime, changed_at: _dt.datetime):
         for i in plan["retitled_silently"]:
             arts[i]["title"] = "最新：" + arts[i]["title"]
         rnd = random.Random(SEED + 1)
-        fresh = _make_articles(N_NEW, rnd, start=now - _dt.timedelta(days=1), span_days=1)
+        # published 2 to 26 hours before now: new, and not due for a re-check minutes later
+        fresh = _make_articles(N_NEW, rnd, start=now - _dt.timedelta(hours=26), span_days=1)
         for j, a in enumerate(fresh):
             old_id, new_id = str(3000000 + j), str(3900000 + j)
             a["path"] = a["path"].replace(old_id, new_id)

@@ -69,7 +69,9 @@ class NewsSpider(SitemapSpider):
         super().__init__(*args, **kwargs)
         start_urls = self.parse_start_urls(start_urls)
         self.range = DateRange.from_args(since, until)  # empty unless a backfill
-        self.sitemap_lastmods: dict[str, str] = {}  # loc -> lastmod of sitemap entries being queued
+        # loc -> <lastmod> of every sitemap entry seen; the incremental check also reads it
+        # for requests of the same URL that came from a listing before the sitemap did
+        self.sitemap_lastmods: dict[str, str] = {}
         self.start_urls = start_urls
         self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
         self.allowed_netlocs = {netloc(u) for u in start_urls}
@@ -132,6 +134,10 @@ class NewsSpider(SitemapSpider):
             meta["news_lastmod"] = lastmod
         yield Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=again)
 
+    def note_skipped(self, url: str) -> None:
+        """Called by the incremental check when it did not fetch an archived URL."""
+        self.skipped.add(url)
+
     def follows(self, url: str) -> bool:
         """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
         parts = urlsplit(url)
@@ -152,7 +158,7 @@ class NewsSpider(SitemapSpider):
             else:
                 self.crawler.stats.inc_value("news/links/sitemap")
                 yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap",
-                                             lastmod=self.sitemap_lastmods.pop(request.url, None))
+                                             lastmod=self.sitemap_lastmods.get(request.url))
 
     def sitemap_filter(self, entries):
         """Remember each entry's lastmod for the request made from it."""
@@ -163,7 +169,6 @@ class NewsSpider(SitemapSpider):
 
     def on_error(self, failure):
         if failure.check(AlreadyArchived):
-            self.skipped.add(failure.request.url)
             return  # not a failure: counted as news/incremental/skipped
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
