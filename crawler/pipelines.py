@@ -19,6 +19,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive import ArchiveWriter, open_archive
 from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, Revisit
+from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
 
@@ -123,18 +124,10 @@ class ArchivePipeline:
         if self.writer is None:
             return
         stats = self.crawler.stats.get_stats()
-        # Requests robots.txt forbids are obeyed, not failed: they do not count as errors.
-        errors = sum(
-            v for k, v in stats.items()
-            if k.startswith(("news/requests/failed/", "spider_exceptions/")) and k != "news/requests/failed/ignored"
-        )
+        c = run_counts(stats)
         counts = {
-            "pages_fetched": stats.get("response_received_count", 0),
-            "articles_new": stats.get("archive/articles/new", 0),
-            "articles_updated": stats.get("archive/articles/updated", 0),
-            "articles_unchanged": stats.get("archive/articles/unchanged", 0),
-            "items_dropped": stats.get("item_dropped_count", 0),
-            "errors": errors,
+            "pages_fetched": c["pages"], "articles_new": c["new"], "articles_updated": c["updated"],
+            "articles_unchanged": c["unchanged"], "items_dropped": c["dropped"], "errors": c["failed"],
         }
         self.writer.finish_run(self.run_id, finish_reason=reason, counts=counts, stats=stats)
         self.db.close()

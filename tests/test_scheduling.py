@@ -47,7 +47,7 @@ def test_normal_finish_exits_0_with_a_summary_line_and_run_row(portals, tmp_path
     assert len(summary) == 1
     run = crawl.db().execute("SELECT * FROM crawl_runs").fetchone()
     assert f"new {run['articles_new']}, updated 0, unchanged {run['articles_unchanged']}," in summary[0]
-    assert f"pages {run['pages_fetched']}," in summary[0]
+    assert f"pages {run['pages_fetched']}," in summary[0] and f"failed {run['errors']}," in summary[0]
 
 
 def test_unreachable_start_urls_exit_3(tmp_path):

@@ -20,6 +20,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 
 from archive.lock import ArchiveLock, ArchiveLocked
 from crawler.config import check_settings
+from crawler.runstats import run_counts
 
 EXIT_NOTHING_FETCHED = 3
 EXIT_TOO_MANY_ERRORS = 4
@@ -27,22 +28,8 @@ EXIT_STOPPED = 5
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 
 
-def run_summary(stats: dict) -> dict:
-    """The counts of the end-of-run line (and of the crawl_runs row)."""
-    failed = sum(v for k, v in stats.items()
-                 if k.startswith("news/requests/failed/") and k != "news/requests/failed/ignored")
-    return {
-        "pages": stats.get("response_received_count", 0),
-        "new": stats.get("archive/articles/new", 0),
-        "updated": stats.get("archive/articles/updated", 0),
-        "unchanged": stats.get("archive/articles/unchanged", 0),
-        "failed": failed,
-        "duration": stats.get("elapsed_time_seconds", 0.0),
-    }
-
-
 def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
-    summary = run_summary(stats)
+    summary = run_counts(stats)
     reason = stats.get("finish_reason", "")
     if not stats.get("news/pages/fetched"):
         return EXIT_NOTHING_FETCHED, "nothing fetched: the start URLs are unreachable or refused"
@@ -100,9 +87,10 @@ class Command(ScrapyCrawl):
             self.exitcode = 1
             return
         stats = crawler.stats.get_stats()
-        s = run_summary(stats)
+        s = run_counts(stats)
+        saved = f", skipped before fetch {s['skipped_before_fetch']}" if s["skipped_before_fetch"] else ""
         print(f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, new {s['new']}, "
-              f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}, "
+              f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}{saved}, "
               f"duration {s['duration']:.1f}s", flush=True)
         code, why = exit_code(stats, settings.getfloat("NEWS_MAX_ERROR_RATIO"))
         if code:
