@@ -115,6 +115,10 @@ def summary(db_path, as_json):
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=2))
         return
+    _print_summary(s)
+
+
+def _print_summary(s: dict) -> None:
     click.echo(f"{s['articles']} articles, {s['aliases']} alias URLs, {s['related_links']} related links")
     for site in s["sites"]:
         click.echo(
@@ -151,6 +155,64 @@ def history(url, db_path):
         click.echo(f"\n--- changes from version {old['version']} to {new['version']}")
         for line in query.version_diff(old, new):
             click.echo(line)
+
+
+@cli.command()
+@click.argument("url")
+@db_option
+def show(url, db_path):
+    """Print an article with all its fields, aliases, related links and other copies.
+
+    Example: python -m archive show https://news.example.cn/a/1.shtml --db news.db
+    """
+    db = _open(db_path)
+    try:
+        record = query.show(db, url)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name in ("url", "title", "published_at", "author", "source", "site", "language",
+                 "first_seen_at", "last_seen_at", "versions", "near_duplicate_of"):
+        click.echo(f"{name}: {record[name] if record[name] is not None else '-'}")
+    click.echo("aliases:" + "".join(f"\n  {u}" for u in record["aliases"]))
+    click.echo("related:" + "".join(f"\n  {r['text']}  {r['url']}" for r in record["related"]))
+    click.echo("other copies of the story:" + "".join(
+        f"\n  {u}{'  (original)' if u == record['original'] else ''}" for u in record["copies"]))
+    click.echo("\n" + record["body"])
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def stats(db_path, as_json):
+    """Articles, field coverage and syndicated copies per site, and the latest crawl runs.
+
+    Example: python -m archive stats --db news.db
+    """
+    db = _open(db_path)
+    s = query.summary(db)
+    s["copies"] = query.copies_per_site(db)
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False, indent=2))
+        return
+    _print_summary(s)
+    click.echo("stories with copies (originals / copies) per site:")
+    for row in s["copies"]:
+        click.echo(f"  {row['site']}: {row['originals']} / {row['copies']}")
+
+
+@cli.command()
+@db_option
+def neardup(db_path):
+    """Index articles archived before near-duplicate detection existed, and link their copies.
+
+    Example: python -m archive neardup --db news.db
+    """
+    from archive.neardup import NearDuplicates
+
+    db = _open(db_path)
+    done = NearDuplicates(db).backfill()
+    linked = db.execute("SELECT count(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
+    click.echo(f"indexed {done} articles; {linked} articles are copies of another")
 
 
 def main(argv=None):

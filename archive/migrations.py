@@ -102,3 +102,19 @@ def m002_fetch_state(db: Database) -> None:
     articles.add_column("last_modified", str)
     articles.add_column("sitemap_lastmod", str)
     articles.add_column("last_fetched_at", str)
+
+
+@migrations()
+def m003_near_duplicates(db: Database) -> None:
+    """The near-duplicate index (archive/neardup.py): one MinHash signature per article and
+    its 16 band keys. Articles archived before this migration are indexed by
+    ``python -m archive neardup`` (a one-off backfill)."""
+    db["neardup_signatures"].create(
+        {"article_id": int, "minhash": bytes, "shingles": int},
+        pk="article_id", foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["neardup_bands"].create({"band": int, "key": int, "article_id": int},
+                               foreign_keys=[("article_id", "articles", "id")])
+    db["neardup_bands"].create_index(["band", "key"])
+    db["neardup_bands"].create_index(["article_id"])
+    db["articles"].create_index(["near_duplicate_of"])

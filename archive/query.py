@@ -27,9 +27,7 @@ SELECT a.url, a.title, a.published_at, a.author, a.source, a.body, a.site, a.lan
        (SELECT json_group_array(url) FROM
            (SELECT r.url FROM related_links r WHERE r.article_id = a.id ORDER BY r.position)) AS related_urls
 FROM articles a
-WHERE (:site IS NULL OR a.site = :site)
-  AND (:since IS NULL OR substr(a.published_at, 1, 10) >= :since)
-  AND (:until IS NULL OR substr(a.published_at, 1, 10) <= :until)
+WHERE {where}
 ORDER BY a.id
 """
 
@@ -47,7 +45,15 @@ def export_records(
     ``since``/``until`` are inclusive ``YYYY-MM-DD`` days compared with published_at's date.
     """
     require_archive(db)
-    cursor = db.execute(_EXPORT_SQL, {"site": site, "since": since, "until": until})
+    yield from _export_where(
+        db, "(:site IS NULL OR a.site = :site) AND (:since IS NULL OR substr(a.published_at, 1, 10) >= :since) "
+        "AND (:until IS NULL OR substr(a.published_at, 1, 10) <= :until)",
+        {"site": site, "since": since, "until": until},
+    )
+
+
+def _export_where(db: Database, where: str, params: dict) -> Iterator[dict]:
+    cursor = db.execute(_EXPORT_SQL.format(where=where), params)
     columns = [c[0] for c in cursor.description]
     for values in cursor:
         row = dict(zip(columns, values))
@@ -184,3 +190,36 @@ def version_diff(old: dict, new: dict) -> list[str]:
         fromfile=f"version {old['version']}", tofile=f"version {new['version']}", lineterm="", n=1,
     ))
     return lines
+
+
+def show(db: Database, url: str) -> dict:
+    """One article by its URL or an alias: the export's fields plus ``related`` (url and anchor
+    text), ``copies`` (URLs of the other copies of its story, original first) and
+    ``original`` (the story's original URL, itself when it is the original)."""
+    require_archive(db)
+    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+    if row is None:
+        raise ArchiveError(f"no archived article has the URL {url}")
+    (record,) = [r for r in _export_where(db, "a.id = :id", {"id": row[0]})]
+    record["related"] = [
+        {"url": u, "text": t}
+        for u, t in db.execute("SELECT url, anchor_text FROM related_links WHERE article_id = ? ORDER BY position", [row[0]])
+    ]
+    original = record["near_duplicate_of"] or record["url"]
+    story = [u for (u,) in db.execute(
+        "SELECT url FROM articles WHERE url = :o OR near_duplicate_of = :o "
+        "ORDER BY url != :o, published_at IS NULL, published_at, id", {"o": original})]
+    record["original"] = original if len(story) > 1 else None
+    record["copies"] = [u for u in story if u != record["url"]]
+    return record
+
+
+def copies_per_site(db: Database) -> list[dict]:
+    """Per site: stories with copies elsewhere or here (``originals``) and copies (``copies``)."""
+    return [
+        {"site": site, "originals": originals, "copies": copies}
+        for site, originals, copies in db.execute(
+            "SELECT site, sum(id IN (SELECT o.id FROM articles o JOIN articles c ON c.near_duplicate_of = o.url)), "
+            "sum(near_duplicate_of IS NOT NULL) FROM articles GROUP BY site ORDER BY site"
+        )
+    ]

@@ -15,6 +15,7 @@ from enum import Enum
 from sqlite_utils import Database
 
 from archive.db import utc_now
+from archive.neardup import NearDuplicates
 
 # How well founded an article's URL is; a copy met later with a better one takes its URL.
 URL_RANK = {"copy": 0, "fetched": 1, "canonical": 2}
@@ -42,6 +43,7 @@ class ArchiveWriter:
 
     def __init__(self, db: Database):
         self.db = db
+        self.neardup = NearDuplicates(db)
 
     # -- crawl runs -------------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ class ArchiveWriter:
             ).last_pk
             self._add_urls(article_id, urls, now)
             self._replace_related(article_id, record.get("related", []))
+            self.neardup.link(article_id, self.neardup.add(article_id, record["body"]))
             return Outcome.NEW
 
         article_id = existing["id"]
@@ -159,6 +162,8 @@ class ArchiveWriter:
             },
         )
         self._replace_related(article_id, record.get("related", []))
+        if merged["body"] != existing["body"]:
+            self.neardup.link(article_id, self.neardup.add(article_id, merged["body"]))
         return Outcome.UPDATED
 
     @staticmethod
