@@ -115,6 +115,8 @@ def m003_near_duplicates(db: Database) -> None:
     )
     db["neardup_bands"].create({"band": int, "key": int, "article_id": int},
                                foreign_keys=[("article_id", "articles", "id")])
-    db["neardup_bands"].create_index(["band", "key"])
+    db["neardup_bands"].create_index(["key"])
     db["neardup_bands"].create_index(["article_id"])
     db["articles"].create_index(["near_duplicate_of"])
+    # articles written by a crawl, waiting for the linking pass at its end
+    db["neardup_pending"].create({"article_id": int}, pk="article_id")

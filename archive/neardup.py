@@ -7,12 +7,13 @@ values estimates how many shingles two bodies share.
 
 Index: the 128 values form 32 bands of 4; each band's hash is a row of ``neardup_bands``,
 indexed, so finding the candidates for a new article is 32 index lookups whatever the
-archive's size (locality-sensitive hashing; no scan, no in-memory index to rebuild). Two
-bodies sharing 62% of their shingles meet in at least one band with probability 0.99.
+archive's size (locality-sensitive hashing; no scan, no in-memory index to rebuild). The
+signatures of the candidates then estimate their similarity, and the few that may be copies
+are compared exactly.
 
-Decision (see README, "Near-duplicates"): a candidate is a copy when, estimated from the two
-signatures, the two bodies share at least ``MIN_JACCARD`` of all their shingles and the
-shorter body is at least ``MIN_CONTAINMENT`` contained in the longer one. A copy differs by a
+Decision (see README, "Near-duplicates"): two bodies are copies when the shorter one's
+shingles are at least ``MIN_CONTAINMENT`` (0.9) contained in the longer one's and the two
+share at least ``MIN_JACCARD`` (0.5) of all their shingles. A copy differs by a
 line or a paragraph; different articles that reuse formulaic sentences share some sentences
 but not most of their text.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -30,14 +30,23 @@ from sqlite_utils import Database
 SHINGLE = 5
 PERMUTATIONS = 128
 BANDS, ROWS = 32, 4
-# Calibrated on the sample portals: copies with an extra source line score Jaccard >= 0.93,
-# with a trimmed last paragraph 0.67-0.80 (3-5 paragraph articles), in the other script 1.0;
-# the 465 pairs of different portal articles stay below 0.05, and 44,850 pairs of synthetic
-# articles built from one pool of 24 formulaic sentences reach at most 0.61.
-MIN_CONTAINMENT = 0.8
-MIN_JACCARD = 0.62
-MIN_SHINGLES = 20  # bodies shorter than this (in shingles) are never linked: too little evidence
+# Calibrated on exact shingle sets. Copies of the portal articles with an extra source line,
+# a trimmed last paragraph or in the other script: containment >= 0.95, Jaccard >= 0.60.
+# The 465 pairs of different portal articles: Jaccard <= 0.02. The 44,850 pairs of synthetic
+# articles written from one pool of 24 stock sentences (the hardest case of "formulaic"
+# news): Jaccard <= 0.59, and where Jaccard >= 0.45 containment <= 0.81.
+MIN_CONTAINMENT = 0.9
+MIN_JACCARD = 0.5
+MIN_SHINGLES = 20
+# Sharing one of the 32 bands makes a candidate: that catches a pair at Jaccard 0.6 with
+# probability 0.99 (0.87 at 0.5). Per band key only the newest MAX_PER_KEY articles are
+# candidates, which bounds the work per article however large the archive grows.
+MAX_PER_KEY = 20
+# The estimates from 128 values have a standard error of ~0.04; candidates within three of
+# them below the thresholds are checked exactly.
+ESTIMATE_MARGIN = 0.12  # bodies shorter than this (in shingles) are never linked: too little evidence
 _MERSENNE = np.uint64((1 << 61) - 1)
+_BASE = np.uint64(1_000_003)
 _KEEP = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 # Annotations a converter leaves, e.g. 團(tuán): dropped before comparing.
 _ANNOTATION = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
@@ -58,32 +67,60 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+# Full-width ASCII (Ｃ, １２) to its plain form, the part of NFKC that matters here, at the cost of
+# a str.translate.
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_HAS_FULLWIDTH = re.compile("[\uff01-\uff5e]")
+
+
 def normalize(body: str) -> str:
     """Simplified-script Han characters, letters and digits of ``body``, nothing else."""
-    text = unicodedata.normalize("NFKC", _ANNOTATION.sub("", body))
+    text = _ANNOTATION.sub("", body)
+    if _HAS_FULLWIDTH.search(text):
+        text = text.translate(_FULLWIDTH)
     return _KEEP.sub("", _t2s().convert(text)).lower()
 
 
-def signature(body: str) -> tuple[np.ndarray, int]:
-    """``(minhash, shingle count)``: 64 uint64 values and the number of distinct shingles."""
+def shingles(body: str) -> np.ndarray:
+    """The body's distinct shingles as sorted 64-bit polynomial hashes of their characters
+    (computed for all positions at once; collisions are negligible at 2^-64)."""
     text = normalize(body)
-    shingles = {text[i:i + SHINGLE] for i in range(max(1, len(text) - SHINGLE + 1))}
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little") >> 3 for s in shingles),
-        dtype=np.uint64, count=len(shingles),
-    )
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < SHINGLE:
+        codes = np.concatenate([codes, np.zeros(SHINGLE - len(codes), dtype=np.uint64)])
+    width = len(codes) - SHINGLE + 1
+    hashes = np.zeros(width, dtype=np.uint64)
+    for k in range(SHINGLE):
+        hashes = hashes * _BASE + codes[k:k + width]
+    return np.unique(hashes)
+
+
+def exact_similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """``(jaccard, containment)`` of two shingle sets (see :func:`shingles`), exactly."""
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / max(1, len(a) + len(b) - shared), shared / max(1, min(len(a), len(b)))
+
+
+def signature(body: str) -> tuple[np.ndarray, int]:
+    """``(minhash, shingle count)``: 128 uint64 values and the number of distinct shingles."""
+    shingles_ = shingles(body)
+    return _minhash(shingles_), len(shingles_)
+
+
+def _minhash(hashes: np.ndarray) -> np.ndarray:
     a, b = _permutations()
     # (a*x + b) mod p for every permutation and shingle; uint64 wraps, which keeps the values
     # spread uniformly enough for MinHash (the same trick as 32-bit universal hashing)
     values = (np.outer(a, hashes) + b[:, None]) % _MERSENNE
-    return values.min(axis=1), len(shingles)
+    return values.min(axis=1)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
-    """One 63-bit key per band of ``ROWS`` signature values."""
+    """One 63-bit key per band of ``ROWS`` signature values; the band number is hashed in,
+    so one indexed ``key IN (...)`` lookup finds every band's matches."""
     keys = []
     for band in range(BANDS):
-        chunk = sig[band * ROWS:(band + 1) * ROWS].tobytes()
+        chunk = band.to_bytes(1, "little") + sig[band * ROWS:(band + 1) * ROWS].tobytes()
         keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little") >> 1)
     return keys
 
@@ -108,8 +145,12 @@ class NearDuplicates:
 
     def add(self, article_id: int, body: str) -> list[int]:
         """Index an article's body and return the ids of archived copies of it, most similar
-        first. Re-adding an article (its body changed) replaces its signature."""
-        sig, n = signature(body)
+        first. Re-adding an article (its body changed) replaces its signature.
+
+        The signatures pick candidates (estimates, with a margin for their error); the
+        decision is then made on the exact shingle sets of those few candidates."""
+        own = shingles(body)
+        sig, n = _minhash(own), len(own)
         keys = band_keys(sig)
         conn = self.db.conn
         conn.execute("DELETE FROM neardup_bands WHERE article_id = ?", [article_id])
@@ -119,18 +160,34 @@ class NearDuplicates:
         )
         copies = []
         if n >= MIN_SHINGLES:
+            # at most MAX_PER_KEY of the newest articles per band key: a story needs only one
+            # of its copies found, and a key shared by crowds is stock text, not a story
+            ids = set()
+            for key in keys:
+                ids.update(i for (i,) in conn.execute(
+                    "SELECT article_id FROM neardup_bands WHERE key = ? ORDER BY rowid DESC LIMIT ?", [key, MAX_PER_KEY]))
+            ids.discard(article_id)
             candidates = conn.execute(
-                "SELECT DISTINCT b.article_id, s.minhash, s.shingles FROM neardup_bands b "
-                "JOIN neardup_signatures s ON s.article_id = b.article_id "
-                "WHERE b.article_id != ? AND (" + " OR ".join(["(b.band = ? AND b.key = ?)"] * BANDS) + ")",
-                [article_id, *[v for band, key in enumerate(keys) for v in (band, key)]],
-            ).fetchall()
-            scored = []
-            for other_id, blob, other_n in candidates:
-                jaccard, contained = similarity(sig, n, np.frombuffer(blob, dtype=np.uint64), other_n)
-                if other_n >= MIN_SHINGLES and is_copy(jaccard, contained):
-                    scored.append((jaccard, other_id))
-            copies = [other_id for score, other_id in sorted(scored, reverse=True)]
+                f"SELECT article_id, minhash, shingles FROM neardup_signatures WHERE article_id IN ({','.join('?' * len(ids))})",
+                list(ids),
+            ).fetchall() if ids else []
+            if candidates:
+                ids = np.array([c[0] for c in candidates])
+                sigs = np.frombuffer(b"".join(c[1] for c in candidates), dtype=np.uint64).reshape(len(candidates), -1)
+                sizes = np.array([c[2] for c in candidates], dtype=float)
+                jaccard = (sigs == sig).mean(axis=1)
+                contained = np.minimum(1.0, jaccard * (n + sizes) / (1 + jaccard) / np.maximum(1, np.minimum(n, sizes)))
+                likely = (jaccard >= MIN_JACCARD - ESTIMATE_MARGIN) & (contained >= MIN_CONTAINMENT - ESTIMATE_MARGIN)
+                likely &= sizes >= MIN_SHINGLES
+                scored = []
+                for other_id, other_body in conn.execute(
+                    f"SELECT id, body FROM articles WHERE id IN ({','.join('?' * int(likely.sum()))})",
+                    [int(i) for i in ids[likely]],
+                ):
+                    exact = exact_similarity(own, shingles(other_body or ""))
+                    if is_copy(*exact):
+                        scored.append((exact[0], other_id))
+                copies = [other_id for _, other_id in sorted(scored, reverse=True)]
         conn.executemany(
             "INSERT INTO neardup_bands (band, key, article_id) VALUES (?, ?, ?)",
             [(band, key, article_id) for band, key in enumerate(keys)],
@@ -164,18 +221,38 @@ class NearDuplicates:
                         [original_url, *members, original_id])
         self.db.execute("UPDATE articles SET near_duplicate_of = NULL WHERE id = ?", [original_id])
 
-    def backfill(self, batch: int = 500) -> int:
-        """Index every article that has no signature yet (articles archived before this
-        feature existed) and link the copies found; returns how many were indexed."""
+    def check(self, article_id: int, body: str) -> None:
+        """Index one article and link it with the copies found."""
+        self.link(article_id, self.add(article_id, body))
+
+    def defer(self, article_id: int) -> None:
+        """Queue an article for :meth:`process_pending` (a crawl links in one pass at its end)."""
+        self.db.conn.execute("INSERT OR IGNORE INTO neardup_pending (article_id) VALUES (?)", [article_id])
+
+    def process_pending(self, batch: int = 200) -> int:
+        """Check every queued article, oldest first, in transactions of ``batch``; returns
+        how many were checked."""
         done = 0
         while True:
             rows = self.db.execute(
-                "SELECT a.id, a.body FROM articles a LEFT JOIN neardup_signatures s ON s.article_id = a.id "
-                "WHERE s.article_id IS NULL ORDER BY a.id LIMIT ?", [batch]
+                "SELECT a.id, a.body FROM neardup_pending p JOIN articles a ON a.id = p.article_id "
+                "ORDER BY p.article_id LIMIT ?", [batch]
             ).fetchall()
             if not rows:
+                self.db.execute("DELETE FROM neardup_pending")  # rows of deleted articles, if any
                 return done
             with self.db.atomic():
                 for article_id, body in rows:
-                    self.link(article_id, self.add(article_id, body or ""))
+                    self.check(article_id, body or "")
+                self.db.conn.executemany("DELETE FROM neardup_pending WHERE article_id = ?", [(r[0],) for r in rows])
             done += len(rows)
+
+    def backfill(self) -> int:
+        """Queue and check every article without a signature (archived before this feature
+        existed); returns how many were checked. A one-off: it reads the whole archive."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO neardup_pending (article_id) SELECT a.id FROM articles a "
+                "LEFT JOIN neardup_signatures s ON s.article_id = a.id WHERE s.article_id IS NULL"
+            )
+        return self.process_pending()

@@ -41,9 +41,23 @@ class ArchiveWriter:
     reader sees either all of a batch or none of it.
     """
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, link_copies: bool = True):
+        """``link_copies``: check each new or changed article for near-duplicates as it is
+        saved; when false they are queued, and :meth:`link_pending_copies` checks them in
+        one pass (what a crawl does at its end)."""
         self.db = db
         self.neardup = NearDuplicates(db)
+        self.link_copies = link_copies
+
+    def link_pending_copies(self) -> int:
+        """Check the queued articles for near-duplicates; returns how many were checked."""
+        return self.neardup.process_pending()
+
+    def _check_copies(self, article_id: int, body: str) -> None:
+        if self.link_copies:
+            self.neardup.check(article_id, body)
+        else:
+            self.neardup.defer(article_id)
 
     # -- crawl runs -------------------------------------------------------------------------
 
@@ -123,7 +137,7 @@ class ArchiveWriter:
             ).last_pk
             self._add_urls(article_id, urls, now)
             self._replace_related(article_id, record.get("related", []))
-            self.neardup.link(article_id, self.neardup.add(article_id, record["body"]))
+            self._check_copies(article_id, record["body"])
             return Outcome.NEW
 
         article_id = existing["id"]
@@ -163,7 +177,7 @@ class ArchiveWriter:
         )
         self._replace_related(article_id, record.get("related", []))
         if merged["body"] != existing["body"]:
-            self.neardup.link(article_id, self.neardup.add(article_id, merged["body"]))
+            self._check_copies(article_id, merged["body"])
         return Outcome.UPDATED
 
     @staticmethod

@@ -86,6 +86,10 @@ def main() -> int:
     print(f"ratio full/bare pages/s: {full_rate / bare_rate:.2f} (target >= 0.50)")
     print(f"re-crawl with nothing changed: {recrawl_requests} requests = "
           f"{recrawl_requests / first_requests:.1%} of the first crawl's {first_requests}")
+    checked, secs = stats.get("archive/neardup/checked", 0), stats.get("archive/neardup/seconds", 0.0)
+    if checked:
+        print(f"near-duplicate pass at the end of the full crawl (not in its pages/s): {checked} articles "
+              f"in {secs:.1f} s = {secs / checked * 1000:.2f} ms per article")
     if methods:
         print("body extraction methods: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -51,7 +52,8 @@ class ArchivePipeline:
     """Store articles in the SQLite archive at ``ARCHIVE_PATH``.
 
     Articles are written in batches of ``ARCHIVE_BATCH_SIZE``, each batch one transaction,
-    by this one writer. A row in ``crawl_runs`` records the crawl: it is opened with the
+    by this one writer. The run's new and changed articles are checked for near-duplicates
+    in one pass when the spider closes (stats ``archive/neardup/checked`` and ``.../seconds``). A row in ``crawl_runs`` records the crawl: it is opened with the
     spider and closed (with the finish reason and counts) when the spider closes.
     Stats: ``archive/articles/new``, ``archive/articles/updated``, ``archive/articles/unchanged``.
     """
@@ -77,7 +79,8 @@ class ArchivePipeline:
 
     def open_spider(self):
         self.db = open_archive(self.path)
-        self.writer = ArchiveWriter(self.db)
+        # near-duplicates are linked in one pass when the crawl ends (spider_closed)
+        self.writer = ArchiveWriter(self.db, link_copies=False)
         spider = self.crawler.spider
         self.run_id = self.writer.start_run(spider.name, getattr(spider, "start_urls", []))
         logger.info("archiving to %(path)s (run %(run)s)", {"path": self.path, "run": self.run_id})
@@ -123,6 +126,14 @@ class ArchivePipeline:
         """Record the run's end; the finish reason is only known once the spider closed."""
         if self.writer is None:
             return
+        started = time.monotonic()
+        try:
+            checked = self.writer.link_pending_copies()
+        except sqlite3.Error:  # the articles stay queued for the next run
+            logger.exception("near-duplicate linking failed")
+            checked = 0
+        self.crawler.stats.set_value("archive/neardup/checked", checked)
+        self.crawler.stats.set_value("archive/neardup/seconds", round(time.monotonic() - started, 3))
         stats = self.crawler.stats.get_stats()
         c = run_counts(stats)
         counts = {

@@ -93,6 +93,7 @@ def test_failures_are_counted_with_reasons(first_crawl):
     assert stats["news/pages/skipped/binary"] == 1
     assert stats["clean/dropped/mojibake"] == 1
     assert stats["retry/reason_count/503 Service Unavailable"] == 1
+    assert stats["archive/neardup/checked"] == len(archived(first_crawl))  # the end-of-crawl pass
     run = first_crawl.db().execute("SELECT * FROM crawl_runs").fetchone()
     assert run["finish_reason"] == "finished"
     assert run["articles_new"] == len(archived(first_crawl))
