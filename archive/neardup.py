@@ -41,7 +41,11 @@ MIN_SHINGLES = 20
 # Sharing one of the 32 bands makes a candidate: that catches a pair at Jaccard 0.6 with
 # probability 0.99 (0.87 at 0.5). Per band key only the newest MAX_PER_KEY articles are
 # candidates, which bounds the work per article however large the archive grows.
-MAX_PER_KEY = 20
+MAX_PER_KEY = 5
+# One statement, one index range per band key, newest first.
+_CANDIDATES_SQL = " UNION ".join(
+    ["SELECT * FROM (SELECT article_id FROM neardup_bands WHERE key = ? ORDER BY rowid DESC LIMIT ?)"] * BANDS
+)
 # The estimates from 128 values have a standard error of ~0.04; candidates within three of
 # them below the thresholds are checked exactly.
 ESTIMATE_MARGIN = 0.12  # bodies shorter than this (in shingles) are never linked: too little evidence
@@ -162,10 +166,7 @@ class NearDuplicates:
         if n >= MIN_SHINGLES:
             # at most MAX_PER_KEY of the newest articles per band key: a story needs only one
             # of its copies found, and a key shared by crowds is stock text, not a story
-            ids = set()
-            for key in keys:
-                ids.update(i for (i,) in conn.execute(
-                    "SELECT article_id FROM neardup_bands WHERE key = ? ORDER BY rowid DESC LIMIT ?", [key, MAX_PER_KEY]))
+            ids = {i for (i,) in conn.execute(_CANDIDATES_SQL, [v for key in keys for v in (key, MAX_PER_KEY)])}
             ids.discard(article_id)
             candidates = conn.execute(
                 f"SELECT article_id, minhash, shingles FROM neardup_signatures WHERE article_id IN ({','.join('?' * len(ids))})",
