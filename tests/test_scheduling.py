@@ -138,3 +138,10 @@ def _count(db_path) -> int:
             return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_start_url_that_fails_exits_3_even_when_other_pages_answer(portals, tmp_path):
+    sites, server = portals
+    crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/no-such-channel/"], tmp_path / "a.db")
+    assert crawl.returncode == 3
+    assert "the start URLs could not be fetched" in crawl.log

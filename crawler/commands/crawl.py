@@ -33,6 +33,8 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
     reason = stats.get("finish_reason", "")
     if not stats.get("news/pages/fetched"):
         return EXIT_NOTHING_FETCHED, "nothing fetched: the start URLs are unreachable or refused"
+    if stats.get("news/start/failed", 0) >= stats.get("news/start/requested", 1):
+        return EXIT_NOTHING_FETCHED, "the start URLs could not be fetched (see news/requests/failed/* in the log)"
     # HTTP errors (404, 500 ...) were received as responses and are in "pages" already
     http_failed = sum(v for k, v in stats.items() if k.startswith("news/requests/failed/http_"))
     attempts = summary["pages"] + summary["failed"] - http_failed

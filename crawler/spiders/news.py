@@ -115,6 +115,7 @@ class NewsSpider(SitemapSpider):
             yield Request(url, callback=self._parse_sitemap, errback=self.on_error, meta={"news_door": "robots"})
         for url in self.start_urls:
             for request in self.page_request(url, hops=0, door="start"):
+                self.crawler.stats.inc_value("news/start/requested")
                 yield request
 
     def page_request(self, url: str, *, hops: int, door: str, lastmod: str | None = None):
@@ -172,6 +173,8 @@ class NewsSpider(SitemapSpider):
             return  # not a failure: counted as news/incremental/skipped
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
+        if failure.request.meta.get("news_door") == "start":
+            self.crawler.stats.inc_value("news/start/failed")
         logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
         partial = failure.request.meta.get("news_article")
         if partial is not None:  # a continuation page failed: keep what the earlier pages gave
