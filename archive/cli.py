@@ -40,6 +40,15 @@ def _open(path: str):
         raise click.ClickException(str(exc)) from None
 
 
+def _query(db_path: str, function, *args, **kwargs):
+    """Open the archive and run one query function; library errors become one-line messages."""
+    db = _open(db_path)
+    try:
+        return function(db, *args, **kwargs)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group()
 def cli():
     """Read the news archive written by ``scrapy crawl news``."""
@@ -87,11 +96,7 @@ def search(words, db_path, site, limit, as_json):
 
     Example: python -m archive search 平度 --db news.db
     """
-    db = _open(db_path)
-    try:
-        results = query.search(db, words, site=site, limit=limit)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+    results = _query(db_path, query.search, words, site=site, limit=limit)
     if as_json:
         for r in results:
             click.echo(json.dumps(r, ensure_ascii=False))
@@ -143,11 +148,7 @@ def history(url, db_path):
 
     Example: python -m archive history https://news.example.cn/a/1.shtml --db news.db
     """
-    db = _open(db_path)
-    try:
-        versions = query.history(db, url)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+    versions = _query(db_path, query.history, url)
     click.echo(f"{url}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
     for version in versions:
         click.echo(f"  version {version['version']}, last seen {version['seen_at']}: {version['title']}")
@@ -165,11 +166,7 @@ def show(url, db_path):
 
     Example: python -m archive show https://news.example.cn/a/1.shtml --db news.db
     """
-    db = _open(db_path)
-    try:
-        record = query.show(db, url)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+    record = _query(db_path, query.show, url)
     for name in ("url", "title", "published_at", "author", "source", "site", "language",
                  "first_seen_at", "last_seen_at", "versions", "near_duplicate_of"):
         click.echo(f"{name}: {record[name] if record[name] is not None else '-'}")
