@@ -204,10 +204,15 @@ def neardup(db_path):
 
     Example: python -m archive neardup --db news.db
     """
+    from archive.lock import ArchiveLock, ArchiveLocked
     from archive.neardup import NearDuplicates
 
     db = _open(db_path)
-    done = NearDuplicates(db).backfill()
+    try:
+        with ArchiveLock(db_path):  # writes links: not while a crawl writes the archive
+            done = NearDuplicates(db).backfill()
+    except ArchiveLocked as exc:
+        raise click.ClickException(str(exc)) from None
     linked = db.execute("SELECT count(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
     click.echo(f"indexed {done} articles; {linked} articles are copies of another")
 

@@ -37,23 +37,26 @@ BANDS, ROWS = 32, 4
 # news): Jaccard <= 0.59, and where Jaccard >= 0.45 containment <= 0.81.
 MIN_CONTAINMENT = 0.9
 MIN_JACCARD = 0.5
-MIN_SHINGLES = 20
+MIN_SHINGLES = 20  # bodies shorter than this (in shingles) are never linked: too little evidence
 # Sharing one of the 32 bands makes a candidate: that catches a pair at Jaccard 0.6 with
 # probability 0.99 (0.87 at 0.5). Per band key only the newest MAX_PER_KEY articles are
 # candidates, which bounds the work per article however large the archive grows.
 MAX_PER_KEY = 5
+# Earliest publication first, compared as instants (julianday() reads the UTC offset; a
+# date-only value counts as midnight UTC of that day), undated last, ties by archive order.
+PUBLISHED_ORDER = "published_at IS NULL, julianday(published_at), id"
 # One statement, one index range per band key, newest first.
 _CANDIDATES_SQL = " UNION ".join(
     ["SELECT * FROM (SELECT article_id FROM neardup_bands WHERE key = ? ORDER BY rowid DESC LIMIT ?)"] * BANDS
 )
 # The estimates from 128 values have a standard error of ~0.04; candidates within three of
 # them below the thresholds are checked exactly.
-ESTIMATE_MARGIN = 0.12  # bodies shorter than this (in shingles) are never linked: too little evidence
+ESTIMATE_MARGIN = 0.12
 _MERSENNE = np.uint64((1 << 61) - 1)
 _BASE = np.uint64(1_000_003)
 _KEEP = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 # Annotations a converter leaves, e.g. 團(tuán): dropped before comparing.
-_ANNOTATION = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
+_ANNOTATION = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}[)）]")
 
 
 @lru_cache(maxsize=1)
@@ -215,7 +218,7 @@ class NearDuplicates:
         placeholders = ",".join("?" * len(members))
         original_id, original_url = self.db.execute(
             f"SELECT id, url FROM articles WHERE id IN ({placeholders}) "
-            "ORDER BY published_at IS NULL, published_at, id LIMIT 1",
+            f"ORDER BY {PUBLISHED_ORDER} LIMIT 1",
             list(members),
         ).fetchone()
         self.db.execute(f"UPDATE articles SET near_duplicate_of = ? WHERE id IN ({placeholders}) AND id != ?",
@@ -223,8 +226,28 @@ class NearDuplicates:
         self.db.execute("UPDATE articles SET near_duplicate_of = NULL WHERE id = ?", [original_id])
 
     def check(self, article_id: int, body: str) -> None:
-        """Index one article and link it with the copies found."""
+        """Index one article and link it with the copies found. An article checked again
+        (its body changed) first leaves the story it was in."""
+        self.unlink(article_id)
         self.link(article_id, self.add(article_id, body))
+
+    def unlink(self, article_id: int) -> None:
+        """Take an article out of its story. If it was the story's original, the earliest of
+        its copies becomes the original of the others."""
+        url = self.db.execute("SELECT url FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+        self.db.execute("UPDATE articles SET near_duplicate_of = NULL WHERE id = ?", [article_id])
+        copies = [r[0] for r in self.db.execute(
+            f"SELECT id FROM articles WHERE near_duplicate_of = ? ORDER BY {PUBLISHED_ORDER}", [url])]
+        if copies:
+            head = self.db.execute("SELECT url FROM articles WHERE id = ?", [copies[0]]).fetchone()[0]
+            self.db.execute("UPDATE articles SET near_duplicate_of = NULL WHERE id = ?", [copies[0]])
+            if copies[1:]:
+                self.db.execute(f"UPDATE articles SET near_duplicate_of = ? WHERE id IN ({','.join('?' * len(copies[1:]))})",
+                                [head, *copies[1:]])
+
+    def url_changed(self, old: str, new: str) -> None:
+        """An article's URL changed: its copies now point at the new one."""
+        self.db.execute("UPDATE articles SET near_duplicate_of = ? WHERE near_duplicate_of = ?", [new, old])
 
     def defer(self, article_id: int) -> None:
         """Queue an article for :meth:`process_pending` (a crawl links in one pass at its end)."""

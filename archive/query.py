@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from sqlite_utils import Database
 
 from archive.db import ArchiveError
+from archive.neardup import PUBLISHED_ORDER
 
 # The export's fields, in order (the contract other tools read).
 EXPORT_FIELDS = (
@@ -208,7 +209,7 @@ def show(db: Database, url: str) -> dict:
     original = record["near_duplicate_of"] or record["url"]
     story = [u for (u,) in db.execute(
         "SELECT url FROM articles WHERE url = :o OR near_duplicate_of = :o "
-        "ORDER BY url != :o, published_at IS NULL, published_at, id", {"o": original})]
+        f"ORDER BY url != :o, {PUBLISHED_ORDER}", {"o": original})]
     record["original"] = original if len(story) > 1 else None
     record["copies"] = [u for u in story if u != record["url"]]
     return record

@@ -150,6 +150,7 @@ class ArchiveWriter:
         if (record["url"] != existing["url"] and URL_RANK.get(source, 1) > URL_RANK.get(existing["url_source"], 1)
                 and self.db.execute("SELECT 1 FROM articles WHERE url = ?", [record["url"]]).fetchone() is None):
             update.update(url=record["url"], url_source=source)  # the old URL stays an alias
+            self.neardup.url_changed(existing["url"], record["url"])
         is_main_copy = record["url"] == update.get("url", existing["url"])
         # A copy with less metadata (a mobile page without the byline) fills gaps but never
         # erases: a field missing from the record keeps its stored value.

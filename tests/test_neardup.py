@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from archive import ArchiveWriter, open_archive
 from archive.cli import cli
-from archive.neardup import NearDuplicates, is_copy, signature, similarity
+from archive.neardup import NearDuplicates, exact_similarity, is_copy, shingles
 from archive.query import export_records, show
 from samplesite import texts_dailyqd, texts_jiaodong, texts_pdnews
 from samplesite.synthetic import _make_articles
@@ -68,13 +68,62 @@ def test_different_articles_are_never_linked(writer):
     assert all(v is None for v in near_dup_of(writer.db).values())
 
 
-def test_false_link_rate_on_formulaic_articles():
+def test_false_link_rate_on_formulaic_articles(writer):
     """Synthetic articles written from one pool of 24 stock sentences (the same reporter's
-    template, the same government phrases): no pair of different articles is a copy."""
+    template, the same government phrases), archived through the real write path: none is
+    linked to another."""
+    for i, a in enumerate(_make_articles(300, random.Random(1))):
+        writer.save(record(f"http://gov.test/{i}.html", a["title"], a["paras"], a["iso"], "gov.test"))
+    assert [u for u, v in near_dup_of(writer.db).items() if v] == []
+
+
+def test_exact_rule_on_all_formulaic_pairs():
     arts = _make_articles(200, random.Random(1))
-    sigs = [signature("\n\n".join(a["paras"])) for a in arts]
-    links = sum(is_copy(*similarity(*a, *b)) for a, b in itertools.combinations(sigs, 2))
-    assert links == 0  # of 19,900 pairs
+    sets = [shingles("\n\n".join(a["paras"])) for a in arts]
+    assert sum(is_copy(*exact_similarity(a, b)) for a, b in itertools.combinations(sets, 2)) == 0  # of 19,900
+
+
+def test_copy_leaves_the_story_when_its_body_changes(writer):
+    writer.save(record("http://a.test/1", ORIGINAL["title"], ORIGINAL["paras"], "2021-01-25T19:12:00+08:00", "a.test"))
+    writer.save(copies_of(ORIGINAL)["prefixed"])
+    other = next(a for a in texts_jiaodong.ARTICLES if a.get("paras"))
+    writer.save({**copies_of(ORIGINAL)["prefixed"], "body": "\n\n".join(other["paras"]), "title": other["title"]})
+    assert near_dup_of(writer.db)["http://copy.test/a/1.html"] is None
+
+
+def test_when_the_original_changes_its_earliest_copy_takes_over(writer):
+    writer.save(record("http://a.test/1", ORIGINAL["title"], ORIGINAL["paras"], "2021-01-25T19:12:00+08:00", "a.test"))
+    for copy in copies_of(ORIGINAL).values():
+        writer.save(copy)
+    other = next(a for a in texts_jiaodong.ARTICLES if a.get("paras"))
+    writer.save(record("http://a.test/1", other["title"], other["paras"], "2021-01-25T19:12:00+08:00", "a.test"))
+    links = near_dup_of(writer.db)
+    assert links["http://a.test/1"] is None and links["http://copy.test/a/1.html"] is None
+    assert links["http://copy.test/a/2.html"] == links["http://tw.test/n/3.html"] == "http://copy.test/a/1.html"
+
+
+def test_links_follow_the_original_when_its_url_changes(writer):
+    writer.save({**record("http://a.test/m/1", ORIGINAL["title"], ORIGINAL["paras"], "2021-01-25T19:12:00+08:00",
+                          "a.test"), "url_source": "copy"})
+    writer.save(copies_of(ORIGINAL)["trimmed"])
+    writer.save({**record("http://a.test/1", ORIGINAL["title"], ORIGINAL["paras"], "2021-01-25T19:12:00+08:00",
+                          "a.test"), "url_source": "canonical", "aliases": ["http://a.test/m/1"]})
+    assert near_dup_of(writer.db) == {"http://a.test/1": None, "http://copy.test/a/2.html": "http://a.test/1"}
+    assert show(writer.db, "http://a.test/1")["copies"] == ["http://copy.test/a/2.html"]
+
+
+def test_earliest_is_compared_as_an_instant_across_offsets(writer):
+    # 10:00 in Shanghai (02:00 UTC) is earlier than 03:00 UTC, though it sorts later as text
+    writer.save(record("http://utc.test/1", ORIGINAL["title"], ORIGINAL["paras"], "2021-01-25T03:00:00+00:00", "utc.test"))
+    writer.save(record("http://sh.test/1", ORIGINAL["title"], ["本文转自：青岛日报", *ORIGINAL["paras"]],
+                       "2021-01-25T10:00:00+08:00", "sh.test"))
+    assert near_dup_of(writer.db) == {"http://utc.test/1": "http://sh.test/1", "http://sh.test/1": None}
+
+
+def test_annotations_in_either_parentheses_never_break_a_match():
+    text = "\n\n".join(ORIGINAL["paras"])
+    annotated = "".join(c + ("（tuán）" if i % 6 == 5 else "") for i, c in enumerate(text))
+    assert is_copy(*exact_similarity(shingles(text), shingles(annotated)))
 
 
 def test_show_and_stats_list_the_copies(tmp_path):
