@@ -144,14 +144,14 @@ def summary(db: Database) -> dict:
 
 
 _STATE_SQL = """
-SELECT a.url, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified, a.sitemap_lastmod
+SELECT a.id, a.url, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified, a.sitemap_lastmod
 FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url = ?
 """
 
 
 def url_state(db: Database, url: str) -> dict | None:
     """What the archive knows about the article a URL leads to, or None for an unknown URL:
-    ``url`` (the article's), ``published_at``, ``last_fetched_at``, ``last_seen_at``,
+    ``id``, ``url`` (the article's), ``published_at``, ``last_fetched_at``, ``last_seen_at``,
     ``etag``, ``last_modified`` and ``sitemap_lastmod``."""
     cursor = db.execute(_STATE_SQL, [url])
     row = cursor.fetchone()
@@ -224,3 +224,8 @@ def copies_per_site(db: Database) -> list[dict]:
             "sum(near_duplicate_of IS NOT NULL) FROM articles GROUP BY site ORDER BY site"
         )
     ]
+
+
+def related_urls(db: Database, article_id: int) -> list[str]:
+    """The stored related-list URLs of an article, in page order."""
+    return [u for (u,) in db.execute("SELECT url FROM related_links WHERE article_id = ? ORDER BY position", [article_id])]

@@ -78,13 +78,14 @@ class ArchiveWriter:
     # -- articles ---------------------------------------------------------------------------
 
     def save_many(
-        self, records: Iterable[dict], run_id: int | None = None, revisits: Iterable[tuple[str, str]] = ()
+        self, records: Iterable[dict], run_id: int | None = None, revisits: Iterable[tuple] = ()
     ) -> list[Outcome]:
-        """Save records, and ``(url, seen_at)`` revisits (see :meth:`revisit`), in one
-        transaction; returns one outcome per record and per known revisit, in order."""
+        """Save records, and ``(url, seen_at[, sitemap_lastmod])`` revisits (see
+        :meth:`revisit`), in one transaction; returns one outcome per record and per known
+        revisit, in order."""
         with self.db.atomic():
             outcomes = [self._save(record, run_id) for record in records]
-            outcomes += [Outcome.UNCHANGED for url, seen_at in revisits if self.revisit(url, seen_at)]
+            outcomes += [Outcome.UNCHANGED for revisit in revisits if self.revisit(*revisit)]
             return outcomes
 
     def save(self, record: dict, run_id: int | None = None) -> Outcome:
@@ -191,16 +192,16 @@ class ArchiveWriter:
                 state[column] = record[key]
         return state
 
-    def revisit(self, url: str, seen_at: str) -> bool:
-        """An archived article was re-fetched and found unchanged (HTTP 304): note when.
-
-        Returns False when no article has that URL."""
+    def revisit(self, url: str, seen_at: str, sitemap_lastmod: str | None = None) -> bool:
+        """An archived article was re-fetched and found unchanged (HTTP 304): note when, and
+        the sitemap lastmod that asked for it. Returns False when no article has that URL."""
         row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
         if row is None:
             return False
         self.db.execute(
-            "UPDATE articles SET last_seen_at = max(last_seen_at, :t), last_fetched_at = :t WHERE id = :id",
-            {"t": seen_at, "id": row[0]},
+            "UPDATE articles SET last_seen_at = max(last_seen_at, :t), last_fetched_at = :t, "
+            "sitemap_lastmod = coalesce(:lastmod, sitemap_lastmod) WHERE id = :id",
+            {"t": seen_at, "id": row[0], "lastmod": sitemap_lastmod},
         )
         return True
 

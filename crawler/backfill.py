@@ -49,12 +49,11 @@ class DateRange:
             moment = moment.replace(tzinfo=ZoneInfo(timezone))
         return moment.astimezone(ZoneInfo(timezone)).date()
 
-    def modified_before_since(self, lastmod: str | None) -> bool:
-        """True when a sitemap lastmod shows the page last changed before ``since``: it was
-        then published before ``since`` too, and need not be fetched."""
+    def modified_before_since(self, lastmod: str | None, timezone: str) -> bool:
+        """True when a sitemap lastmod shows the page last changed before ``since`` (a day in
+        the site's ``timezone``): it was then published before ``since`` too, and need not
+        be fetched."""
         if self.since is None or not lastmod:
             return False
-        try:
-            return isoparse(lastmod).date() < self.since
-        except (ValueError, OverflowError):
-            return False
+        day = self.day_of(lastmod, timezone)
+        return day is not None and day < self.since

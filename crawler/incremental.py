@@ -27,14 +27,22 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archive import open_archive
-from archive.query import url_state
+from archive.query import related_urls, url_state
 from crawler.urls import canonicalize
 
 logger = logging.getLogger(__name__)
 
 
 class AlreadyArchived(IgnoreRequest):
-    """The request was not sent: the archive holds the article and it is not due."""
+    """The request was not sent: the archive holds the article and it is not due.
+
+    ``related``: the article's stored related-list URLs. The spider follows them as if it had
+    read the page, so articles linked only from archived ones are still found (and those the
+    last run failed to fetch, or lost when it was killed, are fetched now)."""
+
+    def __init__(self, message: str, related: list[str] = ()):
+        super().__init__(message)
+        self.related = list(related)
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -69,6 +77,8 @@ class RecheckPolicy:
         if published is None or fetched is None:
             return False
         age = now - published
+        if age < dt.timedelta(0):  # "published" in the future: a timezone mistake, not news
+            return False
         if age > self.max_age:
             return False
         return now - fetched >= max(age, dt.timedelta(0)) * self.backoff
@@ -113,6 +123,8 @@ class IncrementalMiddleware:
         stats = self.crawler.stats
         # changed since we stored its lastmod, or (none stored) since we last fetched it
         lastmod = request.meta.get("news_lastmod") or getattr(self.crawler.spider, "sitemap_lastmods", {}).get(request.url)
+        if lastmod:
+            request.meta["news_lastmod"] = lastmod  # stored with the article or the revisit
         newer_lastmod = _is_newer(lastmod, state["sitemap_lastmod"] or state["last_fetched_at"])
         now = dt.datetime.now(dt.timezone.utc)
         if not newer_lastmod and not self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
@@ -120,7 +132,7 @@ class IncrementalMiddleware:
             note = getattr(self.crawler.spider, "note_skipped", None)
             if note is not None:  # told now, not in the errback: a sitemap may list it any moment
                 note(request.url)
-            raise AlreadyArchived(f"archived and not due: {request.url}")
+            raise AlreadyArchived(f"archived and not due: {request.url}", related_urls(self.db, state["id"]))
         stats.inc_value("news/incremental/rechecked/" + ("lastmod" if newer_lastmod else "policy"))
         if state["etag"]:
             request.headers.setdefault(b"If-None-Match", state["etag"].encode("latin-1"))

@@ -107,8 +107,10 @@ class Article:
 class Revisit:
     """An archived article re-fetched and found unchanged (HTTP 304 Not Modified).
 
-    url: the requested URL, canonicalized. fetched_at: ISO 8601 UTC.
+    url: the requested URL, canonicalized. fetched_at: ISO 8601 UTC. sitemap_lastmod: the
+    lastmod the sitemap gave, stored so the same lastmod does not ask for it again.
     """
 
     url: str
     fetched_at: str
+    sitemap_lastmod: str | None = None

@@ -87,7 +87,7 @@ class ArchivePipeline:
 
     def process_item(self, item):
         if isinstance(item, Revisit):
-            self.revisits.append((item.url, item.fetched_at))
+            self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod))
         else:
             self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
         if len(self.pending) + len(self.revisits) >= self.batch_size:

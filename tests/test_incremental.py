@@ -109,3 +109,58 @@ def test_history_shows_the_correction(crawls):
     assert proc.returncode == 0, proc.stderr
     assert f"{url}: 2 versions" in proc.stdout
     assert "+" + CORRECTION in proc.stdout.splitlines()
+
+
+def test_article_behind_a_failed_related_link_is_found_by_the_next_run(tmp_path):
+    """The seed article is linked only from another article's related list. The first run
+    cannot fetch it (too slow); the next run, which does not fetch the archived article
+    that links to it, still follows that link (read from the archive) and archives it."""
+    from samplesite.portals import build_sites
+
+    site = next(s for s in build_sites() if s.name == "dailyqd")
+    seed, after_seed = "/content/202101/26/content_1236789.shtml", "/content/202101/27/content_1236801.shtml"
+    site.resources[seed].delay = 3
+    db_path = tmp_path / "news.db"
+    with SiteServer([site]) as server:
+        start = [server.base_urls["dailyqd"] + "/"]
+        first = run_crawl(server, start, db_path, DOWNLOAD_TIMEOUT="1", RETRY_ENABLED="False", NEWS_MAX_ERROR_RATIO="1")
+        first_urls = {r["url"] for r in export_records(open_archive(db_path, create=False))}
+        site.resources[seed].delay = 0
+        second = run_crawl(server, start, db_path)
+        urls = {r["url"] for r in export_records(open_archive(db_path, create=False))}
+        base = server.base_urls["dailyqd"]
+    assert first.returncode == 0 and second.returncode == 0, second.log[-2000:]
+    assert base + seed not in first_urls and base + after_seed not in first_urls
+    assert {base + seed, base + after_seed} <= urls
+    assert base + "/content/202101/26/content_1235001.shtml" not in {base + p for p in second.requests["dailyqd"]}
+
+
+def test_a_lastmod_answered_by_304_does_not_ask_again(tmp_path):
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from archive import ArchiveWriter
+    from crawler.incremental import AlreadyArchived, IncrementalMiddleware
+    from crawler.spiders.news import NewsSpider
+
+    db_path = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db_path))
+    url = "http://news.test/content/202101/25/content_1.shtml"
+    writer.save({"url": url, "aliases": [], "title": "标题", "body": "正文。" * 30, "site": "news.test",
+                 "published_at": "2021-01-25T10:00:00+08:00", "sitemap_lastmod": "2021-01-25T10:00:00+08:00",
+                 "fetched_at": "2021-01-25T03:00:00+00:00", "related": []})
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(db_path)})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/")
+    mw = IncrementalMiddleware.from_crawler(crawler)
+    mw.spider_opened(crawler.spider)
+
+    def ask():
+        request = Request(url, meta={"news_door": "sitemap", "news_lastmod": "2026-11-01T00:00:00+08:00"})
+        mw.process_request(request)
+        return request
+
+    request = ask()  # the sitemap says it changed: asked, conditionally
+    assert request.headers.get(b"If-None-Match") is None and request.meta["handle_httpstatus_list"] == [304]
+    writer.revisit(url, "2026-11-29T01:00:00+00:00", request.meta["news_lastmod"])  # answered 304
+    with pytest.raises(AlreadyArchived):
+        ask()  # the same lastmod again: not asked

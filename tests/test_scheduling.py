@@ -144,4 +144,23 @@ def test_start_url_that_fails_exits_3_even_when_other_pages_answer(portals, tmp_
     sites, server = portals
     crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/no-such-channel/"], tmp_path / "a.db")
     assert crawl.returncode == 3
-    assert "the start URLs could not be fetched" in crawl.log
+    assert "1 of 1 start URLs could not be fetched" in crawl.log
+
+
+def test_one_unreachable_site_among_several_exits_3(portals, tmp_path):
+    sites, server = portals
+    with SiteServer([Site("gone", {})]) as gone:
+        dead = gone.base_urls["gone"] + "/"
+    crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/", dead], tmp_path / "a.db")
+    assert crawl.returncode == 3
+    assert "1 of 2 start URLs could not be fetched" in crawl.log
+    assert len(archived_urls(crawl.db_path)) == len(sites["jiaodong"].expected)  # the other site was archived
+
+
+def test_backfill_days_are_the_site_timezone():
+    from crawler.backfill import DateRange
+
+    rng = DateRange.from_args("2021-03-01", "2021-03-01")
+    assert rng.day_of("2021-02-28T20:00:00+00:00", "Asia/Shanghai").isoformat() == "2021-03-01"
+    assert not rng.modified_before_since("2021-02-28T20:00:00Z", "Asia/Shanghai")  # 04:00 on the 1st there
+    assert rng.modified_before_since("2021-02-28T15:59:00Z", "Asia/Shanghai")

@@ -7,7 +7,7 @@
   crawl on the same archive exits at once with exit code 75 and touches nothing.
 - Exit codes a scheduler can act on, and a one-line summary on stdout at the end.
 
-Exit codes: 0 finished; 2 usage error; 3 nothing fetched (start URLs unreachable);
+Exit codes: 0 finished; 2 usage error; 3 nothing fetched, or a start URL could not be fetched;
 4 too many failed requests (share above ``NEWS_MAX_ERROR_RATIO``); 5 the crawl was stopped
 before finishing (signal, close-spider limit); 75 the archive is in use by another crawl.
 """
@@ -33,8 +33,10 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
     reason = stats.get("finish_reason", "")
     if not stats.get("news/pages/fetched"):
         return EXIT_NOTHING_FETCHED, "nothing fetched: the start URLs are unreachable or refused"
-    if stats.get("news/start/failed", 0) >= stats.get("news/start/requested", 1):
-        return EXIT_NOTHING_FETCHED, "the start URLs could not be fetched (see news/requests/failed/* in the log)"
+    failed_starts = stats.get("news/start/failed", 0)
+    if failed_starts:
+        return EXIT_NOTHING_FETCHED, (f"{failed_starts} of {stats.get('news/start/requested', 0)} start URLs "
+                                      "could not be fetched (see news/requests/failed/* in the log)")
     # HTTP errors (404, 500 ...) were received as responses and are in "pages" already
     http_failed = sum(v for k, v in stats.items() if k.startswith("news/requests/failed/http_"))
     attempts = summary["pages"] + summary["failed"] - http_failed

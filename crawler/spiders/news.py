@@ -125,7 +125,8 @@ class NewsSpider(SitemapSpider):
             return
         if self.range and door != "start":
             day = date_from_url(url)
-            if (day and not self.range.has_day(day)) or self.range.modified_before_since(lastmod):
+            if (day and not self.range.has_day(day)) or self.range.modified_before_since(
+                    lastmod, self.rulebook.timezone_for(url)):
                 self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
                 return
         again = url in self.queued
@@ -169,8 +170,11 @@ class NewsSpider(SitemapSpider):
             yield entry
 
     def on_error(self, failure):
-        if failure.check(AlreadyArchived):
-            return  # not a failure: counted as news/incremental/skipped
+        if failure.check(AlreadyArchived):  # not a failure: counted as news/incremental/skipped
+            for url in failure.value.related:  # read from the archive instead of the page
+                if self.follows(url):
+                    yield from self.page_request(url, hops=self.max_hops, door="related")
+            return
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
         if failure.request.meta.get("news_door") == "start":
@@ -191,7 +195,8 @@ class NewsSpider(SitemapSpider):
     def parse_page(self, response: Response):
         self.crawler.stats.inc_value("news/pages/fetched")
         if response.status == 304:  # a conditional re-fetch of an archived article
-            yield Revisit(url=canonicalize(response.url), fetched_at=utc_now())
+            yield Revisit(url=canonicalize(response.url), fetched_at=utc_now(),
+                          sitemap_lastmod=response.meta.get("news_lastmod"))
             return
         if not isinstance(response, TextResponse) or is_binary(response.body):
             self.skip(response, "binary")
