@@ -14,6 +14,7 @@ import sys
 import click
 
 from archive import query
+from archive.cliutil import run_one_line_errors
 from archive.db import ArchiveError, open_archive
 
 db_option = click.option(
@@ -218,7 +219,7 @@ def neardup(db_path):
 
 
 def main(argv=None):
-    cli.main(args=argv, prog_name="python -m archive")
+    run_one_line_errors(cli, "python -m archive", argv)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import click
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
+from archive.cliutil import run_one_line_errors
 from crawler import settings as project_settings
 from crawler.cleaning import BadArticle, clean_article
 from crawler.encoding import is_binary, redecode
@@ -79,7 +80,7 @@ def cli(files, url, rules_file):
 
 
 def main(argv=None):
-    cli.main(args=argv, prog_name="python -m crawler.extract")
+    run_one_line_errors(cli, "python -m crawler.extract", argv)
 
 
 if __name__ == "__main__":

@@ -225,3 +225,20 @@ def test_history_lists_versions_with_a_readable_diff(tmp_path):
     assert "+【更正】第三段。" in lines
     unknown = CliRunner().invoke(cli, ["history", "http://news.test/nope", "--db", str(path)])
     assert unknown.exit_code == 1 and "no archived article has the URL" in unknown.output
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["show"], 2, "Missing argument 'URL'."),
+    (["export", "--db", "nope.db"], 1, "no archive at nope.db"),
+    (["nonsense"], 2, "No such command 'nonsense'."),
+])
+def test_command_line_mistakes_are_one_line_on_stderr(args, code, message, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, "-m", "archive", *args], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert proc.returncode == code
+    assert proc.stderr.splitlines() == [f"python -m archive: Error: {message}"]
