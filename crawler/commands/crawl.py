@@ -50,7 +50,9 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
 
 class Command(ScrapyCrawl):
     def run(self, args, opts):
-        if len(args) != 1 or self.crawler_process is None:
+        if len(args) != 1:
+            return self._fail("scrapy crawl: give one spider name: scrapy crawl news -a start_urls=https://news.example.cn/", 2)
+        if self.crawler_process is None:
             return super().run(args, opts)
         name = args[0]
         try:
