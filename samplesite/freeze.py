@@ -15,7 +15,6 @@ import re
 import sys
 from pathlib import Path
 
-from . import seed
 from . import texts_dailyqd as DQ
 from .portals import MP_PAGES, build_sites
 from .server import Site

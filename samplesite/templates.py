@@ -50,7 +50,7 @@ a{color:#333;text-decoration:none}a:hover{color:#c00}
 def dq_shell(title: str, content_html: str, *, keywords: str = "", description: str = "",
              extra_head: str = "", crumbs: list[tuple[str, str]] | None = None) -> str:
     nav = "\n".join(
-        [f'<a href="/">首页</a>']
+        ['<a href="/">首页</a>']
         + [f'<a href="/channel/{cid}/index.shtml">{name}</a>' for cid, name in DQ_CHANNELS]
         + ['<a href="/zt/promo.shtml">专题</a>', '<a href="/calendar/">新闻日历</a>',
            '<a href="/download/app.shtml">客户端</a>']
@@ -571,7 +571,7 @@ def rss_feed(title: str, link: str, description: str, items: list[dict], *, enco
            '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">', "<channel>",
            f"<title>{esc(title)}</title>", f"<link>{link}</link>",
            f"<description>{esc(description)}</description>", "<language>zh-cn</language>",
-           f"<generator>CMS</generator>"]
+           "<generator>CMS</generator>"]
     for it in items:
         out += ["<item>", f"<title>{esc(it['title'])}</title>", f"<link>{esc(it['link'])}</link>",
                 f"<guid isPermaLink=\"true\">{esc(it['link'])}</guid>",

@@ -651,9 +651,7 @@ class ArticlePage:
             fetched_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         )
         article.language = self.language(article.body)
-        article.add_alias(self.response.url if self.response.url != article.url else "")
-        article.add_alias(canonicalize(self.response.url))
+        article.add_alias(self.response.url)  # as fetched (e.g. with tracking parameters) ...
+        article.add_alias(canonicalize(self.response.url))  # ... and canonicalized
         return article
 
-    def continuation_paragraphs(self) -> list[str]:
-        return self.body()[0]

@@ -265,7 +265,7 @@ class NewsSpider(SitemapSpider):
         if isinstance(response, TextResponse) and not is_binary(response.body):
             page = self.rulebook.page(response)
             try:
-                paragraphs = page.continuation_paragraphs()
+                paragraphs = page.body()[0]
             except Exception:
                 logger.exception("extraction failed on continuation %(url)s", {"url": response.url})
                 paragraphs = []
