@@ -44,7 +44,7 @@ MIN_SHINGLES = 20  # bodies shorter than this (in shingles) are never linked: to
 # candidates, which bounds the work per article however large the archive grows.
 MAX_PER_KEY = 5
 # Of those, the articles sharing the most bands are compared: at most this many.
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 64
 # Earliest publication first, compared as instants (julianday() reads the UTC offset; a
 # date-only value counts as midnight UTC of that day), undated last, ties by archive order.
 PUBLISHED_ORDER = "published_at IS NULL, julianday(published_at), id"
