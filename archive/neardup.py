@@ -28,6 +28,8 @@ from functools import lru_cache
 import numpy as np
 from sqlite_utils import Database
 
+from archive.chinese import to_simplified
+
 SHINGLE = 5
 PERMUTATIONS = 128
 BANDS, ROWS = 32, 4
@@ -70,13 +72,6 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 # Full-width ASCII (Ｃ, １２) to its plain form, the part of NFKC that matters here, at the cost of
 # a str.translate.
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
@@ -88,7 +83,7 @@ def normalize(body: str) -> str:
     text = _ANNOTATION.sub("", body)
     if _HAS_FULLWIDTH.search(text):
         text = text.translate(_FULLWIDTH)
-    return _KEEP.sub("", _t2s().convert(text)).lower()
+    return _KEEP.sub("", to_simplified(text)).lower()
 
 
 def shingles(body: str) -> np.ndarray:

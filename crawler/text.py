@@ -12,6 +12,8 @@ import unicodedata
 
 from charset_normalizer.md import mess_ratio
 
+from archive.chinese import to_simplified
+
 # Zero-width and invisible formatting characters that survive copy-paste from CMS editors.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
 # Any run of horizontal white space, including full-width (U+3000) and no-break spaces.
@@ -43,21 +45,9 @@ MOJIBAKE_MESS_RATIO = 0.08
 _LATIN1_MOJIBAKE = re.compile(r"[ÃÂÅÆÇÐÑØÞßàâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]")
 
 
-@functools.lru_cache(maxsize=1)
-def _t2s():
-    import opencc  # imported lazily: converter start-up costs ~50 ms
-
-    return opencc.OpenCC("t2s")
-
-
 @functools.lru_cache(maxsize=None)  # bounded by the ~20k Han characters in use
 def _is_traditional_only(char: str) -> bool:
-    return _t2s().convert(char) != char
-
-
-def to_simplified(text: str) -> str:
-    """Traditional to simplified characters (OpenCC t2s); used for comparisons, never stored."""
-    return _t2s().convert(text)
+    return to_simplified(char) != char
 
 
 def strip_annotations(text: str) -> str:

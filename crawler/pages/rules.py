@@ -94,7 +94,7 @@ class RuleBook:
         """The :class:`~crawler.pages.ArticlePage` for a response, with its site's rule."""
         from crawler.pages.article import ArticlePage
 
-        return ArticlePage(response, self.for_url(response.url), self.timezone_for(response.url))
+        return ArticlePage(response, self.for_url(response.url), self.default_timezone)
 
     def for_url(self, url: str) -> SiteRule:
         parts = urlsplit(url)
