@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from functools import lru_cache
 
 
@@ -15,3 +17,57 @@ def _t2s():
 def to_simplified(text: str) -> str:
     """Traditional to simplified characters (OpenCC t2s); for comparisons, never stored."""
     return _t2s().convert(text)
+
+
+_TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
+# A converter annotation: one Han character followed by its pinyin in parentheses, e.g.
+# 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase tone-marked
+# pinyin, so they are left alone. Toneless syllables are accepted only for the few
+# neutral-tone readings (們(men), 麼(me) ...) and only after a character that exists in
+# traditional script alone (see is_traditional_only).
+_ANNOTATION = re.compile(
+    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+    r"(?P<open>[(（])(?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
+)
+_TONED = re.compile("[" + _TONE_VOWELS + "]")
+_NEUTRAL_TONE = frozenset({"me", "men", "ma", "ne", "ge", "li", "de", "le", "zi", "zhe", "ba", "tou", "mo"})
+
+
+@functools.lru_cache(maxsize=None)  # bounded by the ~20k Han characters in use
+def is_traditional_only(char: str) -> bool:
+    return to_simplified(char) != char
+
+
+def strip_annotations(text: str) -> str:
+    """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept."""
+
+    def repl(m: re.Match) -> str:
+        if _TONED.search(m["pinyin"]) or (m["pinyin"] in _NEUTRAL_TONE and is_traditional_only(m["han"])):
+            return m["han"]
+        return m[0]
+
+    return _ANNOTATION.sub(repl, text)
+
+
+# Han code points: CJK Extension A, Unified Ideographs, Compatibility Ideographs, Extensions B-H.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
+
+@lru_cache(maxsize=1)
+def simplified_chars() -> dict[int, int]:
+    """A ``str.translate`` table mapping each traditional character to its simplified form.
+
+    Character by character (no phrase rules), so a converted text has the same length as
+    the original and a substring converts the same way wherever it occurs: what search
+    needs. Built once per process from OpenCC's t2s (~0.3 s).
+    """
+    chars = [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
+    # newline-separated so that no phrase rule spans two characters
+    converted = _t2s().convert("\n".join(chars)).split("\n")
+    return {
+        ord(src): ord(dst)
+        for src, dst in zip(chars, converted, strict=True)
+        if dst != src and len(dst) == 1
+    }

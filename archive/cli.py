@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import sqlite3
 import sys
 
 import click
 
-from archive import query
+from archive import query, search
 from archive.cliutil import run_one_line_errors
 from archive.db import ArchiveError, open_archive
 
@@ -61,14 +62,17 @@ def cli():
 @click.option("--site", help="Only articles of this site (host or host:port).")
 @click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after this day.")
 @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
-def export(db_path, fmt, site, since, until):
+@click.option("--query", "text", metavar="QUERY", help="Only articles a search for QUERY finds.")
+def export(db_path, fmt, site, since, until, text):
     """Write every article to stdout, one JSON object per line (or CSV).
 
     Example: python -m archive export --db news.db --format jsonl > articles.jsonl
     """
     db = _open(db_path)
     try:
-        records = query.export_records(db, site=site, since=since, until=until)
+        if text is not None:
+            _sync_search_index(db)
+        records = query.export_records(db, site=site, since=since, until=until, query=text)
         out = sys.stdout
         if fmt == "jsonl":
             for record in records:
@@ -86,26 +90,48 @@ def export(db_path, fmt, site, since, until):
         sys.stderr.close()
 
 
-@cli.command()
-@click.argument("words")
+@cli.command("search")
+@click.argument("text", metavar="QUERY")
 @db_option
-@click.option("--site", help="Only articles of this site.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
-def search(words, db_path, site, limit, as_json):
-    """Find articles containing every word of WORDS (title or body).
+@click.option("--site", help="Only articles of this site (host or host:port).")
+@click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after this day.")
+@click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
+def search_command(text, db_path, site, since, until, limit, as_json):
+    """Find articles containing every word of QUERY, best (bm25) first.
 
-    Example: python -m archive search 平度 --db news.db
+    Simplified and traditional characters are interchangeable; "quoted words" must occur
+    as one sequence. Example: python -m archive search '平度 "乡村振兴"' --db news.db
     """
-    results = _query(db_path, query.search, words, site=site, limit=limit)
+    db = _open(db_path)
+    try:
+        _sync_search_index(db)
+        results = search.search(db, text, site=site, since=since, until=until, limit=limit)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
-        for r in results:
-            click.echo(json.dumps(r, ensure_ascii=False))
+        click.echo(json.dumps(
+            {"query": text, "total": results.total, "results": results.hits}, ensure_ascii=False, indent=2))
         return
-    if not results:
-        click.echo(f"no article contains {words!r}")
-    for r in results:
-        click.echo(f"{r['title']}\n  {r['published_at'] or '(no date)'}  {r['site']}  {r['url']}\n  {r['snippet']}\n")
+    if not results.hits:
+        click.echo(f"no article matches {text!r}")
+        return
+    click.echo(f"{results.total} article{'s match' if results.total != 1 else ' matches'} {text!r}"
+               + (f"; the best {len(results.hits)}:" if results.total > len(results.hits) else ":"))
+    for n, hit in enumerate(results.hits, 1):
+        click.echo(
+            f"\n{n}. {hit['title']}\n   {hit['published_at'] or '(no date)'}  {hit['site']}  {hit['url']}"
+            f"\n   {hit['snippet']}"
+        )
+
+
+def _sync_search_index(db) -> None:
+    """Index articles changed by other programs since the last archive write (rarely any)."""
+    try:
+        search.sync_now(db)
+    except sqlite3.OperationalError as exc:  # read-only file, or a writer holds the lock
+        click.echo(f"note: the search index could not be brought up to date ({exc})", err=True)
 
 
 @cli.command()

@@ -120,3 +120,13 @@ def m003_near_duplicates(db: Database) -> None:
     db["articles"].create_index(["near_duplicate_of"])
     # articles written by a crawl, waiting for the linking pass at its end
     db["neardup_pending"].create({"article_id": int}, pk="article_id")
+
+
+@migrations()
+def m004_search(db: Database) -> None:
+    """The full-text index (archive/search.py): a contentless FTS5 table of tokens made in
+    Python, the queue its triggers fill, and the tokenizer version it was built with. The
+    articles already archived are queued and indexed by the next write or search."""
+    from archive.search import create_index
+
+    create_index(db)

@@ -1,4 +1,4 @@
-"""Reading the archive: export records, a plain-text search, a summary.
+"""Reading the archive: export records, an article's fields and history, counts.
 
 All user text reaches SQLite as bound parameters; no SQL is built from it.
 """
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from sqlite_utils import Database
 
+from archive import search
 from archive.db import ArchiveError
 from archive.neardup import PUBLISHED_ORDER
 
@@ -39,18 +40,21 @@ def require_archive(db: Database) -> None:
 
 
 def export_records(
-    db: Database, *, site: str | None = None, since: str | None = None, until: str | None = None
+    db: Database, *, site: str | None = None, since: str | None = None, until: str | None = None,
+    query: str | None = None,
 ) -> Iterator[dict]:
     """Yield every article as a dict with :data:`EXPORT_FIELDS`, streaming (constant memory).
 
-    ``since``/``until`` are inclusive ``YYYY-MM-DD`` days compared with published_at's date.
+    ``since``/``until`` are inclusive ``YYYY-MM-DD`` days compared with published_at's date;
+    ``query`` keeps the articles a search for it finds (see :func:`archive.search.parse_query`).
     """
     require_archive(db)
-    yield from _export_where(
-        db, "(:site IS NULL OR a.site = :site) AND (:since IS NULL OR substr(a.published_at, 1, 10) >= :since) "
-        "AND (:until IS NULL OR substr(a.published_at, 1, 10) <= :until)",
-        {"site": site, "since": since, "until": until},
-    )
+    where = search.FILTERS
+    params = {"site": site, "since": since, "until": until}
+    if query is not None:
+        params["fts"] = search.parse_query(query).fts
+        where += f" AND a.id IN ({search.matching_ids_sql()})"
+    yield from _export_where(db, where, params)
 
 
 def _export_where(db: Database, where: str, params: dict) -> Iterator[dict]:
@@ -61,56 +65,6 @@ def _export_where(db: Database, where: str, params: dict) -> Iterator[dict]:
         row["aliases"] = json.loads(row["aliases"])
         row["related_urls"] = json.loads(row["related_urls"])
         yield {name: row[name] for name in EXPORT_FIELDS}
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search(db: Database, query: str, *, site: str | None = None, limit: int = 20) -> list[dict]:
-    """Articles whose title or body contain every whitespace-separated word of ``query``.
-
-    Substring matching, so Chinese words of any length are found. Title matches rank first,
-    then newer articles. Each result carries a ``snippet`` around the first match, marked
-    with 【】.
-    """
-    require_archive(db)
-    words = query.split()
-    if not words:
-        raise ArchiveError("empty search query")
-    where = " AND ".join("(title LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')" for _ in words)
-    params: list = []
-    for w in words:
-        params += [_like_pattern(w), _like_pattern(w)]
-    if site:
-        where += " AND site = ?"
-        params.append(site)
-    sql = (
-        f"SELECT url, title, published_at, site, body, (title LIKE ? ESCAPE '\\') AS in_title "
-        f"FROM articles WHERE {where} ORDER BY in_title DESC, published_at DESC, id DESC LIMIT ?"
-    )
-    rows = db.execute(sql, [_like_pattern(words[0]), *params, limit]).fetchall()
-    results = []
-    for url, title, published_at, site_, body, _ in rows:
-        results.append(
-            {"url": url, "title": title, "published_at": published_at, "site": site_,
-             "snippet": snippet(body, words[0])}
-        )
-    return results
-
-
-def snippet(text: str, word: str, width: int = 40) -> str:
-    """About ``2 * width`` characters of ``text`` around the first ``word``, marked 【word】."""
-    flat = " ".join(text.split())
-    i = flat.find(word)
-    if i < 0:
-        return flat[: 2 * width] + ("…" if len(flat) > 2 * width else "")
-    start, end = max(0, i - width), min(len(flat), i + len(word) + width)
-    return (
-        ("…" if start else "") + flat[start:i] + "【" + word + "】"
-        + flat[i + len(word): end] + ("…" if end < len(flat) else "")
-    )
 
 
 def summary(db: Database) -> dict:

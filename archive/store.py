@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from archive.db import utc_now
 from archive.neardup import NearDuplicates
+from archive.search import sync_index
 
 # How well founded an article's URL is; a copy met later with a better one takes its URL.
 URL_RANK = {"copy": 0, "fetched": 1, "canonical": 2}
@@ -86,6 +87,7 @@ class ArchiveWriter:
         with self.db.atomic():
             outcomes = [self._save(record, run_id) for record in records]
             outcomes += [Outcome.UNCHANGED for revisit in revisits if self.revisit(*revisit)]
+            sync_index(self.db)  # the index commits with the articles
             return outcomes
 
     def save(self, record: dict, run_id: int | None = None) -> Outcome:

@@ -5,33 +5,18 @@ Formats: every function takes and returns ``str``; paragraphs are separated by `
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import unicodedata
 
 from charset_normalizer.md import mess_ratio
 
-from archive.chinese import to_simplified
+from archive.chinese import is_traditional_only, strip_annotations  # noqa: F401 (strip_annotations re-exported)
 
 # Zero-width and invisible formatting characters that survive copy-paste from CMS editors.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
 # Any run of horizontal white space, including full-width (U+3000) and no-break spaces.
 _HSPACE = re.compile(r"[^\S\n]+")
-
-_TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
-# A converter annotation: one Han character followed by its pinyin in parentheses, e.g.
-# 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase tone-marked
-# pinyin, so they are left alone. Toneless syllables are accepted only for the few
-# neutral-tone readings (們(men), 麼(me) ...) and only after a character that exists in
-# traditional script alone (see _is_traditional_only).
-_ANNOTATION = re.compile(
-    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
-    r"(?P<open>[(（])(?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
-)
-_TONED = re.compile("[" + _TONE_VOWELS + "]")
-_NEUTRAL_TONE = frozenset({"me", "men", "ma", "ne", "ge", "li", "de", "le", "zi", "zhe", "ba", "tou", "mo"})
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s")
@@ -43,22 +28,6 @@ _SPACE = re.compile(r"\s")
 MOJIBAKE_MESS_RATIO = 0.08
 # Latin-1 supplement letters like Ã¦Â are the fingerprint of UTF-8 read as Latin-1.
 _LATIN1_MOJIBAKE = re.compile(r"[ÃÂÅÆÇÐÑØÞßàâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]")
-
-
-@functools.lru_cache(maxsize=None)  # bounded by the ~20k Han characters in use
-def _is_traditional_only(char: str) -> bool:
-    return to_simplified(char) != char
-
-
-def strip_annotations(text: str) -> str:
-    """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept."""
-
-    def repl(m: re.Match) -> str:
-        if _TONED.search(m["pinyin"]) or (m["pinyin"] in _NEUTRAL_TONE and _is_traditional_only(m["han"])):
-            return m["han"]
-        return m[0]
-
-    return _ANNOTATION.sub(repl, text)
 
 
 def clean_line(text: str) -> str:
@@ -99,7 +68,7 @@ def script_of(text: str) -> str | None:
     if len(han) < 10:
         return None
     sample = han[:600]
-    changed = sum(map(_is_traditional_only, sample))
+    changed = sum(map(is_traditional_only, sample))
     # Traditional text changes on roughly 1 character in 5; simplified text almost never.
     return "zh-Hant" if changed / len(sample) > 0.03 else "zh-Hans"
 

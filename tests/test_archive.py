@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from archive import ArchiveWriter, open_archive
 from archive.cli import cli
-from archive.query import EXPORT_FIELDS, export_records, search
+from archive.query import EXPORT_FIELDS, export_records
+from archive.search import search
 from archive.store import Outcome
 
 
@@ -95,16 +96,18 @@ def test_export_filters(db):
     assert [r["title"] for r in export_records(db, until="2021-01-25")] == ["平度举行项目集中开工活动"]
 
 
-def test_search_finds_substrings_and_treats_syntax_as_text(db):
+def test_search_ranks_and_treats_syntax_as_text(db):
     writer = ArchiveWriter(db)
     writer.save(record())
     writer.save(record(url="http://news.test/a/3.shtml", title="CBA联赛在平度开赛", body="100%的球迷到场。"))
-    assert [r["title"] for r in search(db, "平度")] == ["CBA联赛在平度开赛", "平度举行项目集中开工活动"]
-    assert [r["title"] for r in search(db, "100%")] == ["CBA联赛在平度开赛"]
-    assert search(db, "'; DROP TABLE articles; --") == []
-    (hit,) = search(db, "平度 开赛")
+    # both contain 平度; the one with it in its short title ranks first
+    assert [r["title"] for r in search(db, "平度").hits] == ["CBA联赛在平度开赛", "平度举行项目集中开工活动"]
+    assert [r["title"] for r in search(db, "100%").hits] == ["CBA联赛在平度开赛"]
+    assert search(db, "'; DROP TABLE articles; --").hits == []
+    (hit,) = search(db, "平度 开赛").hits
     assert hit["title"] == "CBA联赛在平度开赛"
-    assert hit["snippet"] == "100%的球迷到场。"  # the first word is in the title, not the body
+    assert hit["snippet"] == "CBA联赛在【平度】【开赛】"  # no word is in the body: the title is shown
+    assert db["articles"].count == 2
 
 
 def test_wal_mode_and_concurrent_reader(tmp_path):
@@ -125,7 +128,7 @@ def test_migrations_are_idempotent(tmp_path):
     open_archive(path).close()
     db = open_archive(path)
     names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_fetch_state", "m003_near_duplicates"]
+    assert names == ["m001_initial", "m002_fetch_state", "m003_near_duplicates", "m004_search"]
 
 
 @pytest.fixture
@@ -154,7 +157,9 @@ def test_cli_export_csv(archive_file):
     [
         (["export", "--db", "missing.db"], "no archive at missing.db"),
         (["export", "--db", "{db}", "--since", "yesterday"], "is not a date"),
-        (["search", "", "--db", "{db}"], "empty search query"),
+        (["search", "", "--db", "{db}"], "nothing to search for"),
+        (["search", '"平度', "--db", "{db}"], "unbalanced quote"),
+        (["export", "--db", "{db}", "--query", "*"], "nothing to search for"),
         (["export", "--db", "{db}", "--format", "xml"], "Invalid value"),
     ],
 )
