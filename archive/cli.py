@@ -58,36 +58,65 @@ def cli():
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc"]), default="jsonl", show_default=True)
 @click.option("--site", help="Only articles of this site (host or host:port).")
 @click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after this day.")
 @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
 @click.option("--query", "text", metavar="QUERY", help="Only articles a search for QUERY finds.")
-def export(db_path, fmt, site, since, until, text):
-    """Write every article to stdout, one JSON object per line (or CSV).
+@click.option("--output", "-o", metavar="FILE",
+              help="Write to FILE instead of stdout (required for warc; e.g. news.warc.gz).")
+def export(db_path, fmt, site, since, until, text, output):
+    """Write the articles to stdout, one JSON object per line (or CSV, or WARC).
 
-    Example: python -m archive export --db news.db --format jsonl > articles.jsonl
+    Streams: memory stays constant however large the archive. WARC holds the raw captures
+    (request, response) of each article and its extracted fields (a metadata record).
+
+    Example: python -m archive export --db news.db --format jsonl > articles.jsonl;
+    python -m archive export --db news.db --format warc --output news.warc.gz
     """
+    if fmt == "warc" and not output:
+        raise click.UsageError("--format warc needs --output FILE (e.g. news.warc.gz)")
     db = _open(db_path)
     try:
         if text is not None:
             _sync_search_index(db)
+        if fmt == "warc":
+            _export_warc(db, output, site=site, since=since, until=until, text=text)
+            return
         records = query.export_records(db, site=site, since=since, until=until, query=text)
-        out = sys.stdout
-        if fmt == "jsonl":
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            writer = csv.DictWriter(out, fieldnames=query.EXPORT_FIELDS)
-            writer.writeheader()
-            for record in records:
-                record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
-                record["related_urls"] = json.dumps(record["related_urls"], ensure_ascii=False)
-                writer.writerow(record)
+        with click.open_file(output or "-", "w", encoding="utf-8", lazy=False) as out:
+            if fmt == "jsonl":
+                for record in records:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                writer = csv.DictWriter(out, fieldnames=query.EXPORT_FIELDS)
+                writer.writeheader()
+                for record in records:
+                    record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
+                    record["related_urls"] = json.dumps(record["related_urls"], ensure_ascii=False)
+                    writer.writerow(record)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
-    except BrokenPipeError:  # e.g. piped into `head`
-        sys.stderr.close()
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # e.g. piped into `head`
+            sys.stderr.close()
+            return
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+
+
+def _export_warc(db, output: str, **filters) -> None:
+    from pathlib import Path
+
+    from archive.warc import write_warc
+
+    target = Path(output)
+    partial = target.with_name(target.name + ".part")  # never leave a truncated WARC behind
+    with open(partial, "wb") as out:
+        counts = write_warc(db, out, filename=target.name, **filters)
+    partial.replace(target)
+    click.echo(f"wrote {target}: {counts['articles']} articles, {counts['captures']} captures"
+               + (f" ({counts['without_capture']} articles archived before captures were kept)"
+                  if counts["without_capture"] else ""), err=True)
 
 
 @cli.command("search")
@@ -98,7 +127,10 @@ def export(db_path, fmt, site, since, until, text):
 @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
-def search_command(text, db_path, site, since, until, limit, as_json):
+@click.option("--rank-all", is_flag=True,
+              help=f"Rank every match; by default a word found in more than {search.MAX_RANKED:,} articles "
+                   "is ranked among the newest of them (faster).")
+def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     """Find articles containing every word of QUERY, best (bm25) first.
 
     Simplified and traditional characters are interchangeable; "quoted words" must occur
@@ -107,18 +139,20 @@ def search_command(text, db_path, site, since, until, limit, as_json):
     db = _open(db_path)
     try:
         _sync_search_index(db)
-        results = search.search(db, text, site=site, since=since, until=until, limit=limit)
+        results = search.search(db, text, site=site, since=since, until=until, limit=limit,
+                                 max_ranked=None if rank_all else search.MAX_RANKED)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(
-            {"query": text, "total": results.total, "results": results.hits}, ensure_ascii=False, indent=2))
+            {"query": text, "total": results.total, "ranked": results.ranked, "results": results.hits}, ensure_ascii=False, indent=2))
         return
     if not results.hits:
         click.echo(f"no article matches {text!r}")
         return
     click.echo(f"{results.total} article{'s match' if results.total != 1 else ' matches'} {text!r}"
-               + (f"; the best {len(results.hits)}:" if results.total > len(results.hits) else ":"))
+               + (f"; the best {len(results.hits)}" if results.total > len(results.hits) else "")
+               + (f" of the newest {results.ranked:,} (--rank-all ranks all):" if results.ranked < results.total else ":"))
     for n, hit in enumerate(results.hits, 1):
         click.echo(
             f"\n{n}. {hit['title']}\n   {hit['published_at'] or '(no date)'}  {hit['site']}  {hit['url']}"

@@ -130,3 +130,44 @@ def m004_search(db: Database) -> None:
     from archive.search import create_index
 
     create_index(db)
+
+
+@migrations()
+def m005_captures(db: Database) -> None:
+    """Raw captures: every archived page's HTTP response as received (body zlib-compressed),
+    so the archive can be exported as WARC and re-extracted without re-crawling. Each
+    article points at the capture its current text came from; each re-extraction that
+    changed an article is logged."""
+    db["captures"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "url": str,
+            "fetched_at": str,
+            "status": int,
+            "protocol": str,
+            "method": str,
+            "request_headers": str,
+            "response_headers": str,
+            "body": bytes,
+            "body_size": int,
+            "payload_digest": str,
+            "page": int,
+            "part_of": int,
+            "crawl_run_id": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"url", "fetched_at", "status", "body", "body_size", "payload_digest", "page"},
+        defaults={"page": 1, "method": "GET", "protocol": "HTTP/1.1"},
+    )
+    db["captures"].create_index(["article_id"])
+    db["captures"].create_index(["url", "payload_digest"])
+    db["articles"].add_column("capture_id", int)
+    db["article_versions"].add_column("capture_id", int)
+    db["reextractions"].create(
+        {"id": int, "at": str, "article_id": int, "capture_id": int, "extractor": str,
+         "changed_fields": str, "version_before": int},
+        pk="id", foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["reextractions"].create_index(["article_id"])

@@ -7,8 +7,10 @@ field names). :meth:`ArchiveWriter.save` decides whether it is new, a known arti
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import zlib
 from collections.abc import Iterable
 from enum import Enum
 
@@ -33,6 +35,11 @@ class Outcome(str, Enum):
 def content_hash(title: str, body: str) -> str:
     """SHA-256 (hex) of the title and body: equal text at two URLs means one article."""
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+def payload_digest(body: bytes) -> str:
+    """``sha1:`` + base32 SHA-1 of a response body, as WARC's WARC-Payload-Digest writes it."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 class ArchiveWriter:
@@ -141,10 +148,14 @@ class ArchiveWriter:
             self._add_urls(article_id, urls, now)
             self._replace_related(article_id, record.get("related", []))
             self._check_copies(article_id, record["body"])
+            capture_id = self._add_captures(article_id, record.get("captures") or [], run_id)
+            if capture_id is not None:
+                self.db.execute("UPDATE articles SET capture_id = ? WHERE id = ?", [capture_id, article_id])
             return Outcome.NEW
 
         article_id = existing["id"]
         self._add_urls(article_id, urls, now)
+        capture_id = self._add_captures(article_id, record.get("captures") or [], run_id)
         now = max(now, existing["last_seen_at"])  # records may arrive out of fetch order
         update: dict = {"last_seen_at": now}
         if record["url"] == existing["url"] or record.get("url_source") == "canonical":
@@ -162,6 +173,8 @@ class ArchiveWriter:
         if changed and all(existing[f] is None for f in changed):
             update.update({f: merged[f] for f in changed})
             changed = []
+        if capture_id is not None and (is_main_copy or existing["capture_id"] is None):
+            update["capture_id"] = capture_id  # the capture the stored text is found in
         if not changed or not is_main_copy:  # other text on a print/mobile copy is no new version
             self.db["articles"].update(article_id, update)
             if record.get("related") and (is_main_copy or not self._has_related(article_id)):
@@ -219,9 +232,35 @@ class ArchiveWriter:
                 "seen_at": existing["last_seen_at"],
                 **{f: existing[f] for f in VERSIONED_FIELDS},
                 "content_hash": existing["content_hash"],
+                "capture_id": existing["capture_id"],
             },
             replace=True,
         )
+
+    def _add_captures(self, article_id: int, captures: list[dict], run_id: int | None) -> int | None:
+        """Store an article's raw responses (first page, then continuation pages); returns the
+        first page's capture id. A response identical to one already kept for the same URL
+        and article is not stored twice."""
+        first = None
+        for page, capture in enumerate(captures, 1):
+            digest = payload_digest(capture["body"])
+            row = self.db.execute(
+                "SELECT id FROM captures WHERE url = ? AND payload_digest = ? AND article_id = ? AND page = ?",
+                [capture["url"], digest, article_id, page],
+            ).fetchone()
+            if row is None:
+                row = (self.db.execute(
+                    "INSERT INTO captures (article_id, url, fetched_at, status, protocol, method, request_headers, "
+                    "response_headers, body, body_size, payload_digest, page, part_of, crawl_run_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [article_id, capture["url"], capture["fetched_at"], capture["status"], capture.get("protocol"),
+                     capture.get("method", "GET"), json.dumps(capture.get("request_headers", [])),
+                     json.dumps(capture.get("response_headers", [])), zlib.compress(capture["body"], 6),
+                     len(capture["body"]), digest, page, first, run_id],
+                ).lastrowid,)
+            if first is None:
+                first = row[0]
+        return first
 
     # The two hottest writes use prepared statements: sqlite-utils' insert_all re-reads the
     # table's columns on every call, which cost more than the inserts themselves.

@@ -22,6 +22,35 @@ class RelatedLink:
 
 
 @dataclass
+class Capture:
+    """One HTTP exchange as it came over the wire, kept for replay (WARC) and re-extraction.
+
+    url: the requested URL (after redirects: the URL that answered). fetched_at: ISO 8601
+    UTC. status: the HTTP status code. protocol: e.g. ``HTTP/1.1``. method: ``GET``.
+    request_headers, response_headers: ``[name, value]`` pairs in order, values decoded as
+    Latin-1. body: the payload as received, before content decoding (still gzip when the
+    server sent ``Content-Encoding: gzip``); transfer encoding (chunked) is already removed.
+    """
+
+    url: str
+    fetched_at: str
+    status: int
+    body: bytes
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    method: str = "GET"
+    protocol: str = "HTTP/1.1"
+
+    def to_record(self) -> dict:
+        return {
+            "url": self.url, "fetched_at": self.fetched_at, "status": self.status, "body": self.body,
+            "response_headers": [list(h) for h in self.response_headers],
+            "request_headers": [list(h) for h in self.request_headers],
+            "method": self.method, "protocol": self.protocol,
+        }
+
+
+@dataclass
 class Article:
     """One news article, as extracted from one response (plus its continuation pages).
 
@@ -48,6 +77,8 @@ class Article:
     pages: number of pages the article was assembled from (1 unless split with "下一页").
     http_etag, http_last_modified: the response's validators, for conditional re-fetches.
     sitemap_lastmod: the ``<lastmod>`` the sitemap gave for the article, as written there.
+    captures: the raw responses the article was extracted from (first page, then the
+        continuation pages), see :class:`Capture`; stored by the archive, not exported.
     url_source: how ``url`` was chosen: ``canonical`` (the page's ``<link rel=canonical>``),
         ``fetched`` (the final URL) or ``copy`` (the final URL looks like a print or mobile
         copy). When copies of one article meet in the archive, the better-founded URL wins.
@@ -70,6 +101,7 @@ class Article:
     http_etag: str | None = None
     http_last_modified: str | None = None
     sitemap_lastmod: str | None = None
+    captures: list[Capture] = field(default_factory=list)
 
     @property
     def related_urls(self) -> list[str]:
@@ -100,6 +132,7 @@ class Article:
             "http_etag": self.http_etag,
             "http_last_modified": self.http_last_modified,
             "sitemap_lastmod": self.sitemap_lastmod,
+            "captures": [c.to_record() for c in self.captures],
         }
 
 

@@ -6,7 +6,36 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import NotConfigured
 
+from archive.db import utc_now
 from crawler.encoding import redecode
+from crawler.items import Capture
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items() for value in values]
+
+
+class CaptureMiddleware:
+    """Keep each response as it came over the wire (before decompression, 590) in
+    ``request.meta["news_capture"]``, so the archive can store it and export it as WARC.
+    Switch off with ``NEWS_KEEP_CAPTURES = False``."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWS_KEEP_CAPTURES", True):
+            raise NotConfigured("NEWS_KEEP_CAPTURES is off")
+        return cls()
+
+    def process_response(self, request, response):
+        if 200 <= response.status < 300:
+            request.meta["news_capture"] = Capture(
+                url=response.url, fetched_at=utc_now(), status=response.status, body=response.body,
+                response_headers=_header_pairs(response.headers),
+                request_headers=_header_pairs(request.headers), method=request.method,
+                protocol=response.protocol or "HTTP/1.1",
+            )
+        return response
 
 
 class EncodingMiddleware:

@@ -36,6 +36,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.EncodingMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.AliasingRedirectMiddleware": 600,
+    # Between redirects (600) and decompression (590): sees the body as sent.
+    "crawler.middlewares.CaptureMiddleware": 595,
 }
 EXTENSIONS = {"crawler.extensions.Progress": 500}
 DUPEFILTER_CLASS = "crawler.extensions.ArchiveDupeFilter"
@@ -58,6 +60,9 @@ NEWS_TIMEZONE = "Asia/Shanghai"   # for naive page times; per host: NEWS_SITE_RU
 NEWS_SITE_RULES: dict = {}        # {host: {field: selector}}; see crawler/pages/rules.py
 NEWS_SITE_RULES_FILE = None       # the same as a JSON file
 NEWS_ENCODING_DETECTION = True
+# Keep the raw response of every archived page (compressed in the archive; WARC export and
+# re-extraction read it). Costs about the page's compressed size per archived page.
+NEWS_KEEP_CAPTURES = True
 
 # The crawl exits with code 4 when more than this share of its requests failed.
 NEWS_MAX_ERROR_RATIO = 0.5

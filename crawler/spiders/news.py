@@ -225,6 +225,8 @@ class NewsSpider(SitemapSpider):
         article.http_etag = _header(response, b"ETag")
         article.http_last_modified = _header(response, b"Last-Modified")
         article.sitemap_lastmod = response.meta.get("news_lastmod")
+        if "news_capture" in response.meta:
+            article.captures.append(response.meta["news_capture"])
         for url in response.meta.get("redirect_urls", []):
             article.add_alias(canonicalize(url))
             article.add_alias(url)
@@ -272,6 +274,8 @@ class NewsSpider(SitemapSpider):
             if paragraphs:
                 article.body += "\n\n" + "\n\n".join(paragraphs)
                 article.pages += 1
+                if "news_capture" in response.meta:
+                    article.captures.append(response.meta["news_capture"])
         yield from self.continue_or_finish(article, response.meta["news_pending"])
 
     def follow_listing(self, response: TextResponse, page: ArticlePage):
