@@ -278,6 +278,43 @@ def neardup(db_path):
     click.echo(f"indexed {done} articles; {linked} articles are copies of another")
 
 
+@cli.command()
+@db_option
+@click.option("--site", help="Only articles of this site (host or host:port).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False),
+              help="Per-site extraction rules (a JSON file, as NEWS_SITE_RULES_FILE of the crawl).")
+@click.option("--extractor", default=None, metavar="MODULE:FACTORY", show_default=True,
+              help="The extractor factory [default: crawler.extract:capture_extractor].")
+def reextract(db_path, site, dry_run, rules_file, extractor):
+    """Run today's extraction over the stored captures, without re-crawling; each article
+    whose fields come out different gets a new version, logged in the reextractions table.
+
+    Example: python -m archive reextract --db news.db --dry-run
+    """
+    from archive.lock import ArchiveLock, ArchiveLocked
+    from archive.reextract import DEFAULT_EXTRACTOR, load_extractor
+    from archive.reextract import reextract as run
+
+    db = _open(db_path)
+    spec = extractor or DEFAULT_EXTRACTOR
+    try:
+        extract = load_extractor(spec, **({"rules_file": rules_file} if rules_file else {}))
+        with ArchiveLock(db_path):  # writes versions: not while a crawl writes the archive
+            report = run(db, extract, name=spec, site=site, dry_run=dry_run)
+    except (ArchiveError, ArchiveLocked) as exc:
+        raise click.ClickException(str(exc)) from None
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"re-extracted {report.checked} articles from their captures: {report.changed} {verb}"
+               + (" (" + ", ".join(f"{f} {n}" for f, n in report.fields.most_common()) + ")" if report.fields else "")
+               + f", {report.checked - report.changed - sum(report.failed.values())} unchanged"
+               + (", failed: " + ", ".join(f"{r} {n}" for r, n in report.failed.most_common()) if report.failed else ""))
+    if report.without_capture:
+        click.echo(f"{report.without_capture} articles have no capture (archived before captures were kept)")
+    for example in report.examples[:10]:
+        click.echo(f"  {example['url']}: {', '.join(example['changed'])}")
+
+
 def main(argv=None):
     run_one_line_errors(cli, "python -m archive", argv)
 

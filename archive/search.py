@@ -238,31 +238,15 @@ FILTERS = (
     "AND (:until IS NULL OR substr(a.published_at, 1, 10) <= :until)"
 )
 
-_SEARCH_SQL = f"""
-SELECT a.id, a.url, a.title, a.published_at, a.site, a.author, a.source, a.body, f.rank
-FROM {FTS_TABLE} f JOIN articles a ON a.id = f.rowid
-WHERE {FTS_TABLE} MATCH :fts AND {FILTERS}
-AND f.rowid >= :floor
-ORDER BY f.rank
-LIMIT :limit
-"""
+# Articles passing the filters: read from the (site, published_at) index, never the rows.
+_FILTERED_IDS = f"SELECT a.id FROM articles a WHERE {FILTERS}"
 
-_COUNT_SQL = f"""
-SELECT count(*) FROM {FTS_TABLE} f JOIN articles a ON a.id = f.rowid
-WHERE {FTS_TABLE} MATCH :fts AND {FILTERS}
-"""
-
-# The rowid of the n-th newest matching article (:offset = n - 1).
-_FLOOR_SQL = f"""
-SELECT f.rowid FROM {FTS_TABLE} f JOIN articles a ON a.id = f.rowid
-WHERE {FTS_TABLE} MATCH :fts AND {FILTERS}
-ORDER BY f.rowid DESC LIMIT 1 OFFSET :offset
-"""
+_ARTICLE_SQL = "SELECT url, title, published_at, site, author, source, body FROM articles WHERE id = ?"
 
 
 # Scoring costs ~3 µs per matching article; a word found in more articles than this is
 # ranked among the newest this many of them (the total is still counted exactly).
-MAX_RANKED = 20_000
+MAX_RANKED = 10_000
 
 
 @dataclass
@@ -289,16 +273,28 @@ def search(
     """
     parsed = parse_query(query)
     params = {"fts": parsed.fts, "site": site, "since": since, "until": until, "limit": limit, "floor": 0}
-    if site is None and since is None and until is None:
-        total = db.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", [parsed.fts]).fetchone()[0]
-    else:
-        total = db.execute(_COUNT_SQL, params).fetchone()[0]
+    where = f"{FTS_TABLE} MATCH :fts"
+    if site is not None or since is not None or until is not None:
+        where += f" AND +rowid IN ({_FILTERED_IDS})"  # a filter on the matches, not a lookup per id
+    total = db.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {where}", params).fetchone()[0]
     ranked = total
     if max_ranked is not None and total > max_ranked:
-        params["floor"] = db.execute(_FLOOR_SQL, {**params, "offset": max_ranked - 1}).fetchone()[0]
+        params["floor"] = db.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET :offset",
+            {**params, "offset": max_ranked - 1},
+        ).fetchone()[0]
         ranked = max_ranked
+    # rank on the index alone; only the best rows are read from the articles table
+    top = db.execute(
+        f"SELECT rowid, rank FROM {FTS_TABLE} WHERE {where} AND rowid >= :floor ORDER BY rank LIMIT :limit",
+        params,
+    ).fetchall()
     hits = []
-    for _id, url, title, published_at, site_, author, source, body, rank in db.execute(_SEARCH_SQL, params):
+    for article_id, rank in top:
+        row = db.execute(_ARTICLE_SQL, [article_id]).fetchone()
+        if row is None:  # deleted by another program since the index was last synced
+            continue
+        url, title, published_at, site_, author, source, body = row
         snip = snippet(body, parsed.terms) or snippet(title, parsed.terms, width=100) or body[:80]
         hits.append({
             "url": url, "title": title, "published_at": published_at, "site": site_,

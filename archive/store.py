@@ -173,8 +173,11 @@ class ArchiveWriter:
         if changed and all(existing[f] is None for f in changed):
             update.update({f: merged[f] for f in changed})
             changed = []
-        if capture_id is not None and (is_main_copy or existing["capture_id"] is None):
-            update["capture_id"] = capture_id  # the capture the stored text is found in
+        captures = record.get("captures") or []
+        if capture_id is not None and (captures[0]["url"] == update.get("url", existing["url"])
+                                       or existing["capture_id"] is None):
+            # the capture of the article's own URL: the one re-extraction and WARC cite
+            update["capture_id"] = capture_id
         if not changed or not is_main_copy:  # other text on a print/mobile copy is no new version
             self.db["articles"].update(article_id, update)
             if record.get("related") and (is_main_copy or not self._has_related(article_id)):
@@ -196,6 +199,27 @@ class ArchiveWriter:
         if merged["body"] != existing["body"]:
             self._check_copies(article_id, merged["body"])
         return Outcome.UPDATED
+
+    def apply_reextraction(self, existing: dict, record: dict, changed: list[str], extractor: str) -> None:
+        """Store what re-extracting an article's capture gave (``changed``: the fields that
+        differ) as a new version, and log it in ``reextractions``. Call in a transaction."""
+        article_id = existing["id"]
+        update: dict = {}
+        if set(changed) - {"related"}:
+            self._keep_version(existing)
+            fields = {f: record.get(f) for f in VERSIONED_FIELDS}
+            update = {**fields, "content_hash": content_hash(fields["title"], fields["body"]),
+                      "published_at_raw": record.get("published_at_raw"), "pages": record.get("pages", 1),
+                      "versions": existing["versions"] + 1}
+            self.db["articles"].update(article_id, update)
+            if fields["body"] != existing["body"]:
+                self._check_copies(article_id, fields["body"])
+        if "related" in changed:
+            self._replace_related(article_id, record.get("related") or [])
+        self.db["reextractions"].insert({
+            "at": utc_now(), "article_id": article_id, "capture_id": existing["capture_id"],
+            "extractor": extractor, "changed_fields": json.dumps(changed), "version_before": existing["versions"],
+        })
 
     @staticmethod
     def _fetch_state(record: dict, now: str) -> dict:

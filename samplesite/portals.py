@@ -471,7 +471,7 @@ def build_jiaodong() -> Site:
                for k in order]
     res["/atom.xml"] = Resource(T.atom_feed("胶东在线 最新", "__BASE__", "/atom.xml", arts[order[0]]["iso"], entries).encode(),
                                 content_type="application/atom+xml; charset=utf-8")
-    return Site(name="jiaodong", resources=res, dynamic=[(r"/tag/([^/?]+)", tag_factory)],
+    return Site(name="jiaodong", resources=res, gzip_html=True, dynamic=[(r"/tag/([^/?]+)", tag_factory)],
                 expected=expected, never_articles=never, disallowed=["/api/", "/user/"])
 
 

@@ -43,6 +43,7 @@ class Site:
     expected: list[dict] = field(default_factory=list)
     never_articles: list[str] = field(default_factory=list)
     disallowed: list[str] = field(default_factory=list)
+    gzip_html: bool = False  # send HTML with Content-Encoding: gzip when the client accepts it
 
 
 NOT_FOUND_HTML = """<!DOCTYPE html>
@@ -239,6 +240,11 @@ class SiteServer:
                             server.not_modified[site.name].append(path)
                         self._send(304, None, {"ETag": headers["ETag"]}, b"", True)
                         return
+                if (site.gzip_html and (ctype or "").startswith("text/html")
+                        and "gzip" in self.headers.get("Accept-Encoding", "")):
+                    body = gzip.compress(body, mtime=0)  # as nginx's gzip module does
+                    headers["Content-Encoding"] = "gzip"
+                    headers["Vary"] = "Accept-Encoding"
                 self._send(res.status, ctype, headers, body, head_only)
 
             def _send(self, status, ctype, headers, body, head_only):
