@@ -184,14 +184,8 @@ def summary(db_path, as_json):
     _print_summary(s)
 
 
-def _print_summary(s: dict) -> None:
-    click.echo(f"{s['articles']} articles, {s['aliases']} alias URLs, {s['related_links']} related links")
-    for site in s["sites"]:
-        click.echo(
-            f"  {site['site']}: {site['articles']} articles "
-            f"(date {site['with_date']}, author {site['with_author']}, source {site['with_source']})"
-        )
-    for run in s["runs"]:
+def _print_runs(runs: list[dict]) -> None:
+    for run in runs:
         click.echo(
             f"  run {run['id']}: {run['started_at']} .. {run['ended_at'] or 'running'} "
             f"{run['finish_reason'] or ''}: {run['pages_fetched'] or 0} pages, "
@@ -199,6 +193,16 @@ def _print_summary(s: dict) -> None:
             f"{run['articles_unchanged'] or 0} unchanged, {run['items_dropped'] or 0} dropped, "
             f"{run['errors'] or 0} errors"
         )
+
+
+def _print_summary(s: dict) -> None:
+    click.echo(f"{s['articles']} articles, {s['aliases']} alias URLs, {s['related_links']} related links")
+    for site in s["sites"]:
+        click.echo(
+            f"  {site['site']}: {site['articles']} articles "
+            f"(date {site['with_date']}, author {site['with_author']}, source {site['with_source']})"
+        )
+    _print_runs(s["runs"])
 
 
 @cli.command()
@@ -228,9 +232,16 @@ def show(url, db_path):
     Example: python -m archive show https://news.example.cn/a/1.shtml --db news.db
     """
     record = _query(db_path, query.show, url)
-    for name in ("url", "title", "published_at", "author", "source", "site", "language",
-                 "first_seen_at", "last_seen_at", "versions", "near_duplicate_of"):
+    for name in ("url", "title", "published_at", "published_at_raw", "author", "source", "site", "language",
+                 "url_source", "pages", "first_seen_at", "last_seen_at", "versions", "near_duplicate_of"):
         click.echo(f"{name}: {record[name] if record[name] is not None else '-'}")
+    click.echo("captures (raw responses kept):" + "".join(
+        f"\n  #{c['id']} {c['fetched_at']} HTTP {c['status']}, {c['bytes']} bytes  {c['url']}"
+        + ("  (the text's source)" if c["id"] == record["capture_id"] else "") for c in record["captures"]))
+    if record["reextractions"]:
+        click.echo("re-extractions:" + "".join(
+            f"\n  {r['at']}: {', '.join(r['changed_fields'])} changed (was version {r['version_before']})"
+            for r in record["reextractions"]))
     click.echo("aliases:" + "".join(f"\n  {u}" for u in record["aliases"]))
     click.echo("related:" + "".join(f"\n  {r['text']}  {r['url']}" for r in record["related"]))
     click.echo("other copies of the story:" + "".join(
@@ -242,20 +253,38 @@ def show(url, db_path):
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats(db_path, as_json):
-    """Articles, field coverage and syndicated copies per site, and the latest crawl runs.
+    """Articles per site and per month, field coverage per site, syndicated copies and the
+    latest crawl runs.
 
     Example: python -m archive stats --db news.db
     """
     db = _open(db_path)
     s = query.summary(db)
+    s["coverage"] = query.coverage(db)
+    s["per_month"] = query.per_month(db)
     s["copies"] = query.copies_per_site(db)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=2))
         return
-    _print_summary(s)
-    click.echo("stories with copies (originals / copies) per site:")
+    click.echo(f"{s['articles']} articles, {s['aliases']} alias URLs, {s['related_links']} related links")
+    click.echo("\nper site: articles, share with a date / an author / a source, publication days")
+    for c in s["coverage"]:
+        click.echo(f"  {c['site']}: {c['articles']}, date {c['date']:.0%}, author {c['author']:.0%}, "
+                   f"source {c['source']:.0%}, {c['first_day'] or '-'} .. {c['last_day'] or '-'}")
+    click.echo("\nper month:")
+    sites = sorted({m["site"] for m in s["per_month"]})
+    months: dict = {}
+    for m in s["per_month"]:
+        months.setdefault(m["month"], {})[m["site"]] = m["articles"]
+    width = max([len(x) for x in sites] + [5])
+    click.echo("  month   " + "".join(f"{x:>{width + 2}}" for x in sites))
+    for month, counts in months.items():
+        click.echo(f"  {month or 'no date':<8}" + "".join(f"{counts.get(x, 0):>{width + 2}}" for x in sites))
+    click.echo("\nstories with copies (originals / copies) per site:")
     for row in s["copies"]:
         click.echo(f"  {row['site']}: {row['originals']} / {row['copies']}")
+    click.echo("\nlatest crawl runs:")
+    _print_runs(s["runs"])
 
 
 @cli.command()

@@ -149,8 +149,10 @@ def version_diff(old: dict, new: dict) -> list[str]:
 
 def show(db: Database, url: str) -> dict:
     """One article by its URL or an alias: the export's fields plus ``related`` (url and anchor
-    text), ``copies`` (URLs of the other copies of its story, original first) and
-    ``original`` (the story's original URL, itself when it is the original)."""
+    text), ``copies`` (URLs of the other copies of its story, original first), ``original``
+    (the story's original URL, itself when it is the original), published_at_raw,
+    url_source, pages, ``captures`` (id, url, fetched_at, status, bytes; ``capture_id`` is
+    the one the text was extracted from) and ``reextractions``."""
     require_archive(db)
     row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
     if row is None:
@@ -166,6 +168,18 @@ def show(db: Database, url: str) -> dict:
         f"ORDER BY url != :o, {PUBLISHED_ORDER}", {"o": original})]
     record["original"] = original if len(story) > 1 else None
     record["copies"] = [u for u in story if u != record["url"]]
+    extra = db.execute(
+        "SELECT published_at_raw, url_source, pages, capture_id FROM articles WHERE id = ?", [row[0]]).fetchone()
+    record.update(zip(("published_at_raw", "url_source", "pages", "capture_id"), extra))
+    record["captures"] = [
+        dict(zip(("id", "url", "fetched_at", "status", "bytes"), c)) for c in db.execute(
+            "SELECT id, url, fetched_at, status, body_size FROM captures WHERE article_id = ? ORDER BY fetched_at, page, id",
+            [row[0]])
+    ]
+    record["reextractions"] = [
+        dict(zip(("at", "changed_fields", "version_before"), (at, json.loads(f), v))) for at, f, v in db.execute(
+            "SELECT at, changed_fields, version_before FROM reextractions WHERE article_id = ? ORDER BY id", [row[0]])
+    ]
     return record
 
 
@@ -176,6 +190,30 @@ def copies_per_site(db: Database) -> list[dict]:
         for site, originals, copies in db.execute(
             "SELECT site, sum(id IN (SELECT o.id FROM articles o JOIN articles c ON c.near_duplicate_of = o.url)), "
             "sum(near_duplicate_of IS NOT NULL) FROM articles GROUP BY site ORDER BY site"
+        )
+    ]
+
+
+def per_month(db: Database) -> list[dict]:
+    """Articles per site and month of publication (``YYYY-MM``; ``None``: no date), oldest first."""
+    return [
+        {"month": month, "site": site, "articles": n}
+        for month, site, n in db.execute(
+            "SELECT substr(published_at, 1, 7) AS month, site, count(*) FROM articles "
+            "GROUP BY month, site ORDER BY month IS NULL, month, site"
+        )
+    ]
+
+
+def coverage(db: Database) -> list[dict]:
+    """Per site: articles, the share (0-1) with a date, an author, a source, and the range
+    of publication days."""
+    return [
+        {"site": site, "articles": n, "date": d / n, "author": a / n, "source": s / n,
+         "first_day": first, "last_day": last}
+        for site, n, d, a, s, first, last in db.execute(
+            "SELECT site, count(*), count(published_at), count(author), count(source), "
+            "min(substr(published_at, 1, 10)), max(substr(published_at, 1, 10)) FROM articles GROUP BY site ORDER BY site"
         )
     ]
 
