@@ -27,13 +27,13 @@ applied by the next archive command.
 
 from __future__ import annotations
 
+import operator
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from archive.chinese import HAN_CLASS, simplified_chars, strip_annotations
+from archive.chinese import HAN_CLASS, search_folding, strip_annotations
 from archive.db import ArchiveError
 
 FTS_TABLE = "articles_fts"
@@ -58,25 +58,30 @@ class QueryError(ArchiveError):
 # --- normalization and tokens -------------------------------------------------------------
 
 def normalize(text: str) -> str:
-    """The text as search compares it: annotations removed, NFKC, lower case, simplified."""
-    text = unicodedata.normalize("NFKC", strip_annotations(text)).lower()
-    return text.translate(simplified_chars())
+    """The text as search compares it: annotations removed, then character by character NFKC,
+    traditional to simplified, and lower case (see :func:`archive.chinese.search_folding`)."""
+    return strip_annotations(text).translate(search_folding()).lower()
 
 
 def _is_han(run: str) -> bool:
     return _HAN_START.match(run) is not None
 
 
+# A run of Han characters (group 1) or of other letters and digits (group 2).
+_RUNS = re.compile(rf"([{HAN_CLASS}]+)|([^\W_{HAN_CLASS}]+)")
+
+
 def index_tokens(text: str) -> str:
     """The space-separated tokens stored in the index for ``text`` (see the module doc)."""
-    tokens: list[str] = []
-    for run in _RUN.findall(normalize(text)):
-        if _is_han(run):
-            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
-            tokens.append(run[-1])
+    parts: list[str] = []
+    for han, other in _RUNS.findall(normalize(text)):
+        if han:
+            if len(han) > 1:
+                parts.append(" ".join(map(operator.add, han, han[1:])))  # the bigrams
+            parts.append(han[-1])
         else:
-            tokens.append(run)
-    return " ".join(tokens)
+            parts.append(other)
+    return " ".join(parts)
 
 
 def _phrase(text: str) -> str | None:
@@ -316,7 +321,7 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
     norm = normalize(text)
     if len(norm) == len(text):  # the common case: character for character
         return norm, range(len(text))
-    table = simplified_chars()
+    table = search_folding()
     out: list[str] = []
     offsets: list[int] = []
     i = 0
@@ -324,7 +329,7 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
     for ch in strip_annotations(text):
         while text[i] != ch:
             i += 1
-        piece = unicodedata.normalize("NFKC", ch).lower().translate(table)
+        piece = ch.translate(table).lower()
         out.append(piece)
         offsets.extend([i] * len(piece))
         i += 1

@@ -279,7 +279,7 @@ class ArchiveWriter:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [article_id, capture["url"], capture["fetched_at"], capture["status"], capture.get("protocol"),
                      capture.get("method", "GET"), json.dumps(capture.get("request_headers", [])),
-                     json.dumps(capture.get("response_headers", [])), zlib.compress(capture["body"], 6),
+                     json.dumps(capture.get("response_headers", [])), zlib.compress(capture["body"], 1),
                      len(capture["body"]), digest, page, first, run_id],
                 ).lastrowid,)
             if first is None:

@@ -279,3 +279,17 @@ def test_export_takes_the_search_filters(archive):
     expected = sorted(a["title"] for a in by_id.values()
                       if contains(a, "平度") and a["site"] == "news.a" and (a["published_at"] or "") >= "2021-01-01")
     assert titles == expected and len(titles) >= 3
+
+
+def test_very_common_words_are_ranked_among_the_newest_matches(archive):
+    db, by_id, _ = archive
+    everything = found(db, "平度")
+    capped = search(db, "平度", limit=10, max_ranked=3)
+    assert capped.total == len(everything) > 3 and capped.ranked == 3
+    newest = sorted(everything)[-3:]  # ids grow with archiving order
+    assert sorted(found_ids(db, capped)) == newest
+    assert search(db, "平度", limit=100, max_ranked=None).ranked == len(everything)
+
+
+def found_ids(db, results) -> list[int]:
+    return [db.execute("SELECT id FROM articles WHERE url = ?", [h["url"]]).fetchone()[0] for h in results.hits]
