@@ -11,7 +11,10 @@ for 200 queries of each length 1-4 characters. Two query sets per length:
 * substrings: a length-n slice at a random position of a random article (it often spans
   two words, like 的发, and so hits the most frequent character pairs: a worst case).
 
-Prints latency median and p95 in ms, median matches, and the index's share of the file.
+Prints latency median and p95 in ms, median matches, and the index's share of the file;
+for two characters also the substring queries limited to one site (``--site``).
+Then exports all articles and 1 % of them as JSONL and prints each export's peak memory and
+their ratio (streaming: the ratio should stay near 1).
 
     python bench/search_speed.py [--articles 100000] [--keep PATH]
 """
@@ -183,18 +186,39 @@ def main() -> int:
               f"({100 * index / total:.0f} %)")
         print(f"{'query':>10} {'chars':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'median matches':>15}")
         for length in (1, 2, 3, 4):
-            for name, qs in queries(rng, make.words, bodies, length).items():
+            sets = queries(rng, make.words, bodies, length)
+            if length == 2:  # the same queries limited to one site of seven: filters cost more
+                sets["subs+site"] = sets["substrings"]
+            for name, qs in sets.items():
                 lat, hits = [], []
+                site = "bench3.test" if name == "subs+site" else None
                 for q in qs:
                     t = time.perf_counter()
-                    result = search(db, q, limit=20)
+                    result = search(db, q, limit=20, site=site)
                     lat.append((time.perf_counter() - t) * 1000)
                     hits.append(result.total)
                 lat.sort()
                 print(f"{name:>10} {length:>5} {statistics.median(lat):>10.1f} {lat[int(0.95 * len(lat)) - 1]:>8.1f} "
                       f"{lat[-1]:>8.1f} {statistics.median(hits):>15,.0f}")
         db.close()
+        export_memory(path)
     return 0
+
+
+def export_memory(path: Path) -> None:
+    """Peak RSS of ``python -m archive export`` over the whole archive and over one site's
+    first year (about 1 %), output discarded."""
+    import os
+    import subprocess
+
+    peaks = []
+    for filters in ([], ["--site", "bench3.test", "--until", "2010-12-31"]):
+        proc = subprocess.Popen([sys.executable, "-m", "archive", "export", "--db", str(path), *filters],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(proc.pid, 0)
+        peaks.append(usage.ru_maxrss / 1024)
+    print(f"export jsonl peak memory: all articles {peaks[0]:.0f} MiB, 1 % of them {peaks[1]:.0f} MiB "
+          f"(ratio {peaks[0] / peaks[1]:.2f})")
 
 
 if __name__ == "__main__":

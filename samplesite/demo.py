@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     steps = [
         [*archive, "summary", "--db", str(db)],
         [*archive, "search", args.query, "--db", str(db), "--limit", "3"],
+        # a simplified query finds the traditional-script seed article
+        [*archive, "search", "王清宪 书记", "--db", str(db), "--limit", "1"],
+        [*archive, "export", "--db", str(db), "--format", "warc", "--output", str(db.with_suffix(".warc.gz"))],
     ]
     for step in steps:
         if show_and_run(step).returncode != 0:
