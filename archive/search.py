@@ -41,7 +41,8 @@ FTS_TABLE = "articles_fts"
 # contentless FTS5 table can only delete rows whose tokens are given again exactly.
 TOKENIZER_VERSION = 1
 # bm25 weights of the columns title, body, byline (author and source).
-RANK_FUNCTION = "bm25(10.0, 1.0, 2.0)"
+BM25_WEIGHTS = "10.0, 1.0, 2.0"
+RANK_FUNCTION = f"bm25({BM25_WEIGHTS})"
 SYNC_BATCH = 500  # queued articles read and indexed at a time
 
 _RUN = re.compile(rf"[{HAN_CLASS}]+|[^\W_{HAN_CLASS}]+")
@@ -279,8 +280,12 @@ def search(
     parsed = parse_query(query)
     params = {"fts": parsed.fts, "site": site, "since": since, "until": until, "limit": limit, "floor": 0}
     where = f"{FTS_TABLE} MATCH :fts"
+    # FTS5 sorts by its rank column itself, scoring every match; with filters, scoring in an
+    # ORDER BY expression scores only the matches that pass them (3-4 times faster)
+    order = "rank"
     if site is not None or since is not None or until is not None:
         where += f" AND +rowid IN ({_FILTERED_IDS})"  # a filter on the matches, not a lookup per id
+        order = f"bm25({FTS_TABLE}, {BM25_WEIGHTS})"
     total = db.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {where}", params).fetchone()[0]
     ranked = total
     if max_ranked is not None and total > max_ranked:
@@ -291,7 +296,8 @@ def search(
         ranked = max_ranked
     # rank on the index alone; only the best rows are read from the articles table
     top = db.execute(
-        f"SELECT rowid, rank FROM {FTS_TABLE} WHERE {where} AND rowid >= :floor ORDER BY rank LIMIT :limit",
+        f"SELECT rowid, {order} AS score FROM {FTS_TABLE} WHERE {where} AND rowid >= :floor "
+        "ORDER BY score LIMIT :limit",
         params,
     ).fetchall()
     hits = []
