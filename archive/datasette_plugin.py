@@ -1,9 +1,11 @@
 """Datasette plugin (``pip install newsarchive[datasette]``, then ``datasette news.db``).
 
-* The articles table gets a search box backed by ``articles_fts``: Datasette builds its
+* The articles table of each attached news archive gets a search box backed by ``articles_fts``: Datasette builds its
   search SQL with the SQL function ``escape_fts``, which this plugin replaces (plugins'
   ``prepare_connection`` runs after Datasette's own) with :func:`archive.search.fts_query`,
   so 平度, 王清憲 or "CBA联赛" find what ``python -m archive search`` finds.
+* ``escape_fts`` is replaced for every database Datasette serves: for an English FTS table it
+  quotes words as Datasette does; Chinese text in other FTS tables is split in pairs.
 * SQL functions for hand-written queries: ``news_fts_query(text)`` (the MATCH expression for
   what a user typed) and ``news_snippet(text, query)`` (a passage with the matches marked 【】).
 * Canned queries for archivists: search, latest articles per site, articles per day, the
@@ -11,6 +13,9 @@
 """
 
 from __future__ import annotations
+
+import sqlite3
+from functools import lru_cache
 
 from datasette import hookimpl
 
@@ -44,15 +49,36 @@ def prepare_connection(conn):
     conn.create_function("news_snippet", 2, _snippet, deterministic=True)
 
 
+@lru_cache(maxsize=64)
+def _is_archive(path: str | None) -> bool:
+    """True when the database file at ``path`` has the archive's search index (asked once)."""
+    if not path:
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+_ARCHIVE_TABLES = {
+    "articles": {
+        "fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published_at", "label_column": "title",
+        "description": "One row per article; the search box finds Chinese words in simplified or traditional script.",
+    },
+}
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    tables = {
-        "articles": {
-            "fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published_at", "label_column": "title",
-            "description": "One row per article; the search box finds Chinese words in simplified or traditional script.",
-        },
-    }
-    return {"databases": {name: {"tables": tables} for name in datasette.databases}}
+    """Search settings for the articles table of every attached news archive (only those:
+    another database's ``articles`` table keeps Datasette's defaults)."""
+    return {"databases": {name: {"tables": _ARCHIVE_TABLES} for name, db in datasette.databases.items()
+                          if _is_archive(getattr(db, "path", None))}}
 
 
 CANNED_QUERIES = {
