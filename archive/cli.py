@@ -37,9 +37,10 @@ def _open(path: str):
     try:
         db = open_archive(path, create=False)
         query.require_archive(db)
-        return db
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
+    _sync_search_index(db)
+    return db
 
 
 def _query(db_path: str, function, *args, **kwargs):
@@ -78,8 +79,6 @@ def export(db_path, fmt, site, since, until, text, output):
         raise click.UsageError("--format warc needs --output FILE (e.g. news.warc.gz)")
     db = _open(db_path)
     try:
-        if text is not None:
-            _sync_search_index(db)
         if fmt == "warc":
             _export_warc(db, output, site=site, since=since, until=until, text=text)
             return
@@ -111,12 +110,17 @@ def _export_warc(db, output: str, **filters) -> None:
 
     target = Path(output)
     partial = target.with_name(target.name + ".part")  # never leave a truncated WARC behind
-    with open(partial, "wb") as out:
-        counts = write_warc(db, out, filename=target.name, **filters)
-    partial.replace(target)
+    try:
+        with open(partial, "wb") as out:
+            counts = write_warc(db, out, filename=target.name, **filters)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     click.echo(f"wrote {target}: {counts['articles']} articles, {counts['captures']} captures"
-               + (f" ({counts['without_capture']} articles archived before captures were kept)"
-                  if counts["without_capture"] else ""), err=True)
+               + (f"; {counts['without_capture']} articles archived before captures were kept"
+                  if counts["without_capture"] else "")
+               + (f"; {counts['unreadable']} damaged captures skipped" if counts["unreadable"] else ""), err=True)
 
 
 @cli.command("search")
@@ -138,7 +142,6 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     """
     db = _open(db_path)
     try:
-        _sync_search_index(db)
         results = search.search(db, text, site=site, since=since, until=until, limit=limit,
                                  max_ranked=None if rank_all else search.MAX_RANKED)
     except ArchiveError as exc:
@@ -161,7 +164,8 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
 
 
 def _sync_search_index(db) -> None:
-    """Index articles changed by other programs since the last archive write (rarely any)."""
+    """Index articles changed by other programs since the last archive write (rarely any);
+    every command does it, so Datasette and other readers find them too."""
     try:
         search.sync_now(db)
     except sqlite3.OperationalError as exc:  # read-only file, or a writer holds the lock

@@ -51,12 +51,19 @@ def load_extractor(spec: str, **options) -> Extractor:
     module_name, _, attr = spec.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attr or "extractor")
-    except (ImportError, AttributeError) as exc:
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
         raise ArchiveError(f"cannot load the extractor {spec!r}: {exc}") from None
+    if not callable(factory):
+        raise ArchiveError(f"the extractor {spec!r} is not a factory (not callable)")
     try:
-        return factory(**options)
-    except ValueError as exc:
+        extractor = factory(**options)
+    except ValueError as exc:  # e.g. bad per-site rules
         raise ArchiveError(str(exc)) from None
+    except Exception as exc:
+        raise ArchiveError(f"the extractor factory {spec!r} failed: {exc}") from None
+    if not callable(extractor):
+        raise ArchiveError(f"the extractor factory {spec!r} did not return an extractor")
+    return extractor
 
 
 def _captures(db: Database, capture_id: int) -> list[dict]:
@@ -116,6 +123,9 @@ def _one(db, writer, extractor, article_id, name, dry_run, report) -> None:
     stored = {**{f: existing[f] for f in FIELDS if f != "related"}, "related": _related(db, article_id)}
     fresh = {f: record.get(f) for f in FIELDS}
     fresh["related"] = [{"url": r["url"], "text": r.get("text", "")} for r in record.get("related") or []]
+    # as when copies merge: what the capture does not tell (a byline another copy gave)
+    # keeps its stored value; re-extraction corrects, it never erases
+    fresh = {f: fresh[f] if fresh[f] not in (None, []) else stored[f] for f in FIELDS}
     changed = [f for f in FIELDS if fresh[f] != stored[f]]
     if not changed:
         return
@@ -124,4 +134,4 @@ def _one(db, writer, extractor, article_id, name, dry_run, report) -> None:
     if len(report.examples) < 20:
         report.examples.append({"url": existing["url"], "changed": changed})
     if not dry_run:
-        writer.apply_reextraction(existing, record, changed, name)
+        writer.apply_reextraction(existing, {**record, **fresh}, changed, name)

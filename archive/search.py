@@ -40,6 +40,19 @@ FTS_TABLE = "articles_fts"
 # Bump when normalize() or index_tokens() change: the index is then rebuilt, because a
 # contentless FTS5 table can only delete rows whose tokens are given again exactly.
 TOKENIZER_VERSION = 1
+
+
+def tokenizer_fingerprint() -> str:
+    """What the tokens depend on: this module's version, OpenCC's dictionaries and Python's
+    Unicode tables (NFKC, case). The index is rebuilt when it changes."""
+    import unicodedata
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        opencc_version = version("opencc")
+    except PackageNotFoundError:
+        opencc_version = "?"
+    return f"{TOKENIZER_VERSION}/opencc {opencc_version}/unicode {unicodedata.unidata_version}"
 # bm25 weights of the columns title, body, byline (author and source).
 BM25_WEIGHTS = "10.0, 1.0, 2.0"
 RANK_FUNCTION = f"bm25({BM25_WEIGHTS})"
@@ -148,7 +161,8 @@ def _byline(author: str | None, source: str | None) -> str:
 
 
 def create_index(db: Database) -> None:
-    """Create the FTS table, the queue and the triggers; queue every article (a migration)."""
+    """Create the FTS table, the queue and the triggers, and index every article (a migration;
+    about 2,000 articles a second)."""
     db.executescript(f"""
         CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
             title, body, byline, content='', tokenize='unicode61');
@@ -158,18 +172,34 @@ def create_index(db: Database) -> None:
             indexed INTEGER NOT NULL,  -- 1: the index holds the text below for this article
             title TEXT, body TEXT, author TEXT, source TEXT);
         CREATE TABLE search_state (key TEXT PRIMARY KEY, value);
+        -- Each trigger queues an article only when it is not queued yet: the queued row holds
+        -- what the index holds. (NOT EXISTS, not OR IGNORE: an outer INSERT OR REPLACE would
+        -- turn OR IGNORE into OR REPLACE.) INSERT OR REPLACE deletes the row it replaces
+        -- without delete triggers (unless recursive_triggers is on): queue it before.
+        CREATE TRIGGER articles_search_replace BEFORE INSERT ON articles BEGIN
+            INSERT INTO search_queue
+            SELECT id, 1, title, body, author, source FROM articles a
+            WHERE (a.id = new.id OR a.url = new.url)
+              AND NOT EXISTS (SELECT 1 FROM search_queue q WHERE q.article_id = a.id);
+        END;
         CREATE TRIGGER articles_search_insert AFTER INSERT ON articles BEGIN
-            INSERT OR IGNORE INTO search_queue (article_id, indexed) VALUES (new.id, 0);
+            INSERT INTO search_queue (article_id, indexed)
+            SELECT new.id, 0 WHERE NOT EXISTS (SELECT 1 FROM search_queue WHERE article_id = new.id);
         END;
         CREATE TRIGGER articles_search_update AFTER UPDATE OF title, body, author, source ON articles BEGIN
-            INSERT OR IGNORE INTO search_queue VALUES (old.id, 1, old.title, old.body, old.author, old.source);
+            INSERT INTO search_queue
+            SELECT old.id, 1, old.title, old.body, old.author, old.source
+            WHERE NOT EXISTS (SELECT 1 FROM search_queue WHERE article_id = old.id);
         END;
         CREATE TRIGGER articles_search_delete AFTER DELETE ON articles BEGIN
-            INSERT OR IGNORE INTO search_queue VALUES (old.id, 1, old.title, old.body, old.author, old.source);
+            INSERT INTO search_queue
+            SELECT old.id, 1, old.title, old.body, old.author, old.source
+            WHERE NOT EXISTS (SELECT 1 FROM search_queue WHERE article_id = old.id);
         END;
         INSERT INTO search_queue (article_id, indexed) SELECT id, 0 FROM articles;
-        INSERT INTO search_state VALUES ('tokenizer_version', {TOKENIZER_VERSION});
     """)
+    db.execute("INSERT INTO search_state VALUES ('tokenizer', ?)", [tokenizer_fingerprint()])
+    sync_index(db)  # the articles already archived: searchable by any client from now on
 
 
 def _insert(db: Database, rowid: int, title: str, body: str, byline: str, *, delete: bool = False) -> None:
@@ -185,10 +215,15 @@ def _insert(db: Database, rowid: int, title: str, body: str, byline: str, *, del
         )
 
 
+def _stale(db: Database) -> bool:
+    """True when the index was made by another tokenizer (or never): it must be rebuilt."""
+    row = db.execute("SELECT value FROM search_state WHERE key = 'tokenizer'").fetchone()
+    return row is None or row[0] != tokenizer_fingerprint()
+
+
 def pending(db: Database) -> int:
     """Articles whose index entry waits for :func:`sync_index` (0 when in sync)."""
-    version = db.execute("SELECT value FROM search_state WHERE key = 'tokenizer_version'").fetchone()
-    if version is None or version[0] != TOKENIZER_VERSION:
+    if _stale(db):
         return db.execute("SELECT count(*) FROM articles").fetchone()[0]
     return db.execute("SELECT count(*) FROM search_queue").fetchone()[0]
 
@@ -199,12 +234,11 @@ def sync_index(db: Database) -> int:
     Call inside a write transaction (the writer's batch, or :func:`sync_now`). Rebuilds
     the whole index when it was made by another tokenizer version.
     """
-    version = db.execute("SELECT value FROM search_state WHERE key = 'tokenizer_version'").fetchone()
-    if version is None or version[0] != TOKENIZER_VERSION:
+    if _stale(db):
         db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
         db.execute("DELETE FROM search_queue")
         db.execute("INSERT INTO search_queue (article_id, indexed) SELECT id, 0 FROM articles")
-        db.execute("INSERT OR REPLACE INTO search_state VALUES ('tokenizer_version', ?)", [TOKENIZER_VERSION])
+        db.execute("INSERT OR REPLACE INTO search_state VALUES ('tokenizer', ?)", [tokenizer_fingerprint()])
     done = 0
     while True:
         queued = db.execute(
@@ -325,7 +359,8 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
     """:func:`normalize` of ``text``, and for each character of the result the index of the
     character of ``text`` it came from."""
     norm = normalize(text)
-    if len(norm) == len(text):  # the common case: character for character
+    # the common case, character for character: nothing removed (folding only ever expands)
+    if len(norm) == len(text) and len(strip_annotations(text)) == len(text):
         return norm, range(len(text))
     table = search_folding()
     out: list[str] = []
@@ -343,10 +378,18 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
 
 
 def _term_pattern(term: str) -> re.Pattern | None:
+    """Where a (normalized) query word occurs in normalized text, as the index matches it:
+    letters and digits as whole words, a Han run followed by more of the word ending there."""
     runs = _RUN.findall(term)
     if not runs:
         return None
-    return re.compile(r"[\W_]*".join(re.escape(r) for r in runs))
+    parts = []
+    for i, run in enumerate(runs):
+        if _is_han(run):
+            parts.append(re.escape(run) + ("" if i == len(runs) - 1 else f"(?![{HAN_CLASS}])"))
+        else:
+            parts.append(rf"(?<![^\W_{HAN_CLASS}]){re.escape(run)}(?![^\W_{HAN_CLASS}])")
+    return re.compile(r"[\W_]*".join(parts))
 
 
 def snippet(text: str, terms: tuple[str, ...], width: int = 40) -> str | None:

@@ -175,9 +175,9 @@ class ArchiveWriter:
             update.update({f: merged[f] for f in changed})
             changed = []
         captures = record.get("captures") or []
-        if capture_id is not None and (captures[0]["url"] == update.get("url", existing["url"])
-                                       or existing["capture_id"] is None):
-            # the capture of the article's own URL: the one re-extraction and WARC cite
+        if capture_id is not None and (existing["capture_id"] is None
+                                       or captures[0]["url"] == update.get("url", existing["url"])):
+            # a fresh capture of the article's own URL: what re-extraction and WARC cite
             update["capture_id"] = capture_id
         if not changed or not is_main_copy:  # other text on a print/mobile copy is no new version
             self.db["articles"].update(article_id, update)
@@ -185,6 +185,8 @@ class ArchiveWriter:
                 self._replace_related(article_id, record["related"])
             return Outcome.UNCHANGED
         self._keep_version(existing)
+        if capture_id is not None:
+            update["capture_id"] = capture_id  # the new text came from this capture
         self.db["articles"].update(
             article_id,
             {
@@ -263,28 +265,35 @@ class ArchiveWriter:
         )
 
     def _add_captures(self, article_id: int, captures: list[dict], run_id: int | None) -> int | None:
-        """Store an article's raw responses (first page, then continuation pages); returns the
-        first page's capture id. A response identical to one already kept for the same URL
-        and article is not stored twice."""
+        """Store an article's raw responses (first page, then continuation pages) as one
+        group; returns the first page's capture id. A group identical to one already kept
+        for the article (same URLs and payloads, page for page) is not stored twice."""
+        if not captures:
+            return None
+        digests = [payload_digest(c["body"]) for c in captures]
+        row = self.db.execute(
+            "SELECT id FROM captures WHERE article_id = ? AND url = ? AND payload_digest = ? AND page = 1 "
+            "AND (SELECT count(*) FROM captures p WHERE p.part_of = captures.id) = ? ORDER BY id DESC LIMIT 1",
+            [article_id, captures[0]["url"], digests[0], len(captures) - 1],
+        ).fetchone()
+        if row is not None:
+            same = [tuple(r) for r in self.db.execute(
+                "SELECT url, payload_digest FROM captures WHERE part_of = ? ORDER BY page", [row[0]])]
+            if same == [(c["url"], d) for c, d in zip(captures[1:], digests[1:])]:
+                return row[0]
         first = None
-        for page, capture in enumerate(captures, 1):
-            digest = payload_digest(capture["body"])
-            row = self.db.execute(
-                "SELECT id FROM captures WHERE url = ? AND payload_digest = ? AND article_id = ? AND page = ?",
-                [capture["url"], digest, article_id, page],
-            ).fetchone()
-            if row is None:
-                row = (self.db.execute(
-                    "INSERT INTO captures (article_id, url, fetched_at, status, protocol, method, request_headers, "
-                    "response_headers, body, body_size, payload_digest, page, part_of, crawl_run_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [article_id, capture["url"], capture["fetched_at"], capture["status"], capture.get("protocol"),
-                     capture.get("method", "GET"), json.dumps(capture.get("request_headers", [])),
-                     json.dumps(capture.get("response_headers", [])), zlib.compress(capture["body"], 1),
-                     len(capture["body"]), digest, page, first, run_id],
-                ).lastrowid,)
+        for page, (capture, digest) in enumerate(zip(captures, digests), 1):
+            cursor = self.db.execute(
+                "INSERT INTO captures (article_id, url, fetched_at, status, protocol, method, request_headers, "
+                "response_headers, body, body_size, payload_digest, page, part_of, crawl_run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [article_id, capture["url"], capture["fetched_at"], capture["status"], capture.get("protocol"),
+                 capture.get("method", "GET"), json.dumps(capture.get("request_headers", [])),
+                 json.dumps(capture.get("response_headers", [])), zlib.compress(capture["body"], 1),
+                 len(capture["body"]), digest, page, first, run_id],
+            )
             if first is None:
-                first = row[0]
+                first = cursor.lastrowid
         return first
 
     # The two hottest writes use prepared statements: sqlite-utils' insert_all re-reads the

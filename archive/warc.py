@@ -61,7 +61,7 @@ def write_warc(
 ) -> dict:
     """Write the captures of the selected articles (filters as :func:`query.export_records`)
     to ``out``; returns counts: ``articles``, ``captures``, ``without_capture`` (articles
-    archived before captures were kept)."""
+    archived before captures were kept) and ``unreadable`` (damaged captures, skipped)."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -72,14 +72,18 @@ def write_warc(
     })
     writer.write_record(info)
     info_id = info.rec_headers.get_header("WARC-Record-ID")
-    counts = {"articles": 0, "captures": 0, "without_capture": 0}
+    counts = {"articles": 0, "captures": 0, "without_capture": 0, "unreadable": 0}
     for record in query.export_records(db, site=site, since=since, until=until, query=text):
         article_id, current = db.execute(
             "SELECT id, capture_id FROM articles WHERE url = ?", [record["url"]]).fetchone()
         response_ids: dict[int, tuple[str, str, str]] = {}
         for (cap_id, url, fetched_at, status, protocol, method, req_headers, resp_headers,
              body) in db.execute(_CAPTURES_SQL, [article_id]).fetchall():
-            payload = zlib.decompress(body)
+            try:
+                payload = zlib.decompress(body)
+            except zlib.error:
+                counts["unreadable"] += 1  # a damaged capture: skipped, the rest is written
+                continue
             date = _warc_date(fetched_at)
             parts = urlsplit(url)
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -103,8 +107,8 @@ def write_warc(
             response_ids[cap_id] = (response.rec_headers.get_header("WARC-Record-ID"), url, date)
             counts["captures"] += 1
         counts["articles"] += 1
-        refers = response_ids.get(current)
-        if refers is None:
+        refers = response_ids.get(current)  # None: no capture kept, or a damaged one
+        if current is None:
             counts["without_capture"] += 1
         data = json.dumps(record, ensure_ascii=False).encode()
         headers = {"WARC-Warcinfo-ID": info_id}

@@ -28,7 +28,7 @@ class Capture:
     url: the requested URL (after redirects: the URL that answered). fetched_at: ISO 8601
     UTC. status: the HTTP status code. protocol: e.g. ``HTTP/1.1``. method: ``GET``.
     request_headers, response_headers: ``[name, value]`` pairs in order, values decoded as
-    Latin-1. body: the payload as received, before content decoding (still gzip when the
+    Latin-1; names as Scrapy normalizes them (``Etag`` for ``ETag``). body: the payload as received, before content decoding (still gzip when the
     server sent ``Content-Encoding: gzip``); transfer encoding (chunked) is already removed.
     """
 

@@ -115,6 +115,18 @@ def test_warc_export_holds_every_capture_and_links_each_article(first_crawl, tmp
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def test_warc_export_skips_a_damaged_capture_and_says_so(first_crawl, tmp_path):
+    path = _copy(first_crawl.db_path, tmp_path / "news.db")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE captures SET body = x'0001' WHERE id = 3")
+        n = db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    out = _archive("export", "--db", str(path), "--format", "warc", "--output", str(tmp_path / "n.warc.gz"))
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().endswith(f"{n - 1} captures; 1 damaged captures skipped")
+    with open(tmp_path / "n.warc.gz", "rb") as fh:
+        assert sum(r.rec_type == "response" for r in ArchiveIterator(fh)) == n - 1
+
+
 def test_warc_export_mistakes_are_one_line(first_crawl, tmp_path):
     out = _archive("export", "--db", str(first_crawl.db_path), "--format", "warc")
     assert out.returncode == 2 and out.stderr.strip().endswith("--format warc needs --output FILE (e.g. news.warc.gz)")
@@ -173,9 +185,54 @@ def test_reextract_counts_unreadable_captures_and_goes_on(first_crawl, tmp_path)
 
 @pytest.mark.parametrize("args, message", [
     (["--extractor", "no_such_module:x"], "cannot load the extractor 'no_such_module:x'"),
+    (["--extractor", ":"], "cannot load the extractor ':'"),
+    (["--extractor", "json:loads"], "the extractor factory 'json:loads' failed"),
+    (["--extractor", "json:__name__"], "is not a factory"),
     (["--rules", "missing.json"], "does not exist"),
 ])
 def test_reextract_mistakes_are_one_line(first_crawl, args, message):
     out = _archive("reextract", "--db", str(first_crawl.db_path), *args)
     assert out.returncode != 0 and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def _record(url, title, pages, *, author=None, capture_url=None):
+    """An article record whose captures are its pages' HTML (a toy extractor reads them back)."""
+    captures = [{"url": (capture_url or url) if i == 0 else f"{url}?page={i + 1}", "fetched_at": "2026-11-29T01:00:00+00:00",
+                 "status": 200, "body": f"<h1>{title}</h1><p>{p}</p>".encode(), "response_headers": [],
+                 "request_headers": []} for i, p in enumerate(pages)]
+    return {"url": url, "title": title, "body": "\n\n".join(pages), "author": author, "site": "news.a",
+            "related": [], "aliases": [], "captures": captures}
+
+
+def _toy_extractor(captures):
+    """Title from the first page's <h1>, body from every page's <p>; no byline."""
+    import re
+
+    html = [c["body"].decode() for c in captures]
+    return {"title": re.search("<h1>(.*?)</h1>", html[0])[1], "body": "\n\n".join(re.search("<p>(.*?)</p>", h)[1] for h in html),
+            "author": None, "source": None, "published_at": None, "related": []}
+
+
+def test_capture_groups_follow_changes_and_reextraction_never_erases(tmp_path):
+    from archive import ArchiveWriter, open_archive
+    from archive.reextract import reextract
+
+    db = open_archive(tmp_path / "news.db")
+    writer = ArchiveWriter(db)
+    url = "http://news.a/1.html"
+    # first seen through a feed link with a tracking parameter, then corrected
+    writer.save(_record(url, "旧标题", ["第一页", "第二页"], capture_url=url + "?from=rss"))
+    writer.save(_record(url, "新标题", ["第一页", "第二页（更正）"], capture_url=url + "?from=rss"))
+    # the same pages again: nothing new stored
+    writer.save(_record(url, "新标题", ["第一页", "第二页（更正）"], capture_url=url + "?from=rss"))
+    # a copy gives the byline the page lacks
+    writer.save({**_record(url, "新标题", ["第一页", "第二页（更正）"]), "author": "王倩", "captures": []})
+    article = db.execute("SELECT capture_id, title, body, author FROM articles").fetchone()
+    groups = db.execute("SELECT id, page, part_of FROM captures ORDER BY id").fetchall()
+    assert groups == [(1, 1, None), (2, 2, 1), (3, 1, None), (4, 2, 3)]
+    assert article == (3, "新标题", "第一页\n\n第二页（更正）", "王倩")
+
+    report = reextract(db, _toy_extractor)
+    assert (report.checked, report.changed) == (1, 0)  # nothing erased, nothing reverted
+    assert db.execute("SELECT title, body, author FROM articles").fetchone() == ("新标题", "第一页\n\n第二页（更正）", "王倩")

@@ -233,7 +233,7 @@ def test_index_is_rebuilt_when_the_tokenizer_changes(tmp_path):
     ArchiveWriter(db).save({"url": "http://news.a/1", "title": "平度新闻", "body": "平度。", "site": "news.a",
                             "related": [], "aliases": []})
     with db.conn:
-        db.execute("UPDATE search_state SET value = ? WHERE key = 'tokenizer_version'", [TOKENIZER_VERSION - 1])
+        db.execute("UPDATE search_state SET value = ? WHERE key = 'tokenizer'", [f"{TOKENIZER_VERSION - 1}/opencc 1.0"])
         db.execute("INSERT INTO articles_fts (rowid, title, body, byline) VALUES (1, 'stale', 'stale', '')")
     assert sync_now(db) == 1
     assert search(db, "stale").total == 0 and search(db, "平度").total == 1
@@ -293,3 +293,47 @@ def test_very_common_words_are_ranked_among_the_newest_matches(archive):
 
 def found_ids(db, results) -> list[int]:
     return [db.execute("SELECT id FROM articles WHERE url = ?", [h["url"]]).fetchone()[0] for h in results.hits]
+
+
+def test_insert_or_replace_by_another_program_leaves_no_stale_words(tmp_path):
+    path = tmp_path / "news.db"
+    db = open_archive(path)
+    ArchiveWriter(db).save({"url": "http://news.a/1", "title": "寒假安全提醒", "body": "寒假将至。", "site": "news.a",
+                            "related": [], "aliases": []})
+    other = sqlite3.connect(path)  # recursive_triggers off, as in the sqlite3 shell
+    with other:
+        other.execute(
+            "INSERT OR REPLACE INTO articles (id, url, title, body, site, content_hash, first_seen_at, last_seen_at) "
+            "VALUES (1, 'http://news.a/1', '春季招生公告', '春季招生开始。', 'news.a', 'y', 't', 't')")
+    sync_now(db)
+    assert search(db, "寒假").total == 0 and search(db, "招生").total == 1
+
+
+def test_an_archive_from_before_search_is_indexed_when_opened(tmp_path):
+    from archive.migrations import migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    from sqlite_utils import Database
+
+    old = Database(conn)
+    migrations.apply(old, stop_before="m004_search")
+    conn.execute("INSERT INTO articles (url, title, body, site, content_hash, first_seen_at, last_seen_at) "
+                 "VALUES ('http://news.a/1', '王清憲參加審議', '正文。', 'news.a', 'x', 't', 't')")
+    conn.commit()
+    conn.close()
+    open_archive(path, create=False).close()  # what any archive command does first
+    plain = sqlite3.connect(path)  # e.g. Datasette, which never writes
+    assert plain.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH '\"王清\" AND \"清宪\"'").fetchall() == [(1,)]
+    assert plain.execute("SELECT count(*) FROM search_queue").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("text, query, marked", [
+    ("團(tuán)隊在青岛……℃℃", "青岛", "團(tuán)隊在【青岛】……℃℃"),  # annotation removed, ellipses expanded
+    ("新设备支持15G带宽，5G基站改造完成。", "5G", "新设备支持15G带宽，【5G】基站改造完成。"),
+    ("ＣＢＡ联赛开幕", "cba联赛", "【ＣＢＡ联赛】开幕"),
+])
+def test_snippets_mark_what_the_search_matched(text, query, marked):
+    from archive.search import parse_query, snippet
+
+    assert snippet(text, parse_query(query).terms, width=100) == marked
