@@ -30,6 +30,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -42,6 +43,7 @@ FTS_TABLE = "articles_fts"
 TOKENIZER_VERSION = 1
 
 
+@lru_cache(maxsize=1)
 def tokenizer_fingerprint() -> str:
     """What the tokens depend on: this module's version, OpenCC's dictionaries and Python's
     Unicode tables (NFKC, case). The index is rebuilt when it changes."""
