@@ -260,14 +260,22 @@ class ArticlePage:
         """``(element, own text)`` for every element with text of its own (its text and its
         children's tails), in page order. One walk of the tree serves the byline and
         related-list scans: with lxml.html every element touched from Python costs a lookup."""
-        out = []
+        # One pass: each element's text starts its entry, each tail is added to its parent's
+        # (kept in iteration order, the order of the elements' start tags).
+        texts: dict = {}
         for el in self.sel.root.iter():
-            tag = el.tag
-            if not isinstance(tag, str) or tag in ("script", "style", "head", "title", "meta", "html"):
-                continue
-            own = (el.text or "") + "".join([c.tail for c in el if c.tail])
-            if own.strip():
-                out.append((el, own))
+            if isinstance(el.tag, str):
+                texts[el] = [el.text] if el.text else []
+            if el.tail:
+                parent = el.getparent()
+                if parent is not None:
+                    texts[parent].append(el.tail)
+        out = []
+        for el, parts in texts.items():
+            if parts and el.tag not in ("script", "style", "head", "title", "meta", "html"):
+                own = "".join(parts)
+                if own.strip():
+                    out.append((el, own))
         return out
 
     @cached_property
