@@ -60,8 +60,8 @@ BM25_WEIGHTS = "10.0, 1.0, 2.0"
 RANK_FUNCTION = f"bm25({BM25_WEIGHTS})"
 SYNC_BATCH = 500  # queued articles read and indexed at a time
 
-_RUN = re.compile(rf"[{HAN_CLASS}]+|[^\W_{HAN_CLASS}]+")
-_HAN_START = re.compile(rf"[{HAN_CLASS}]")
+# A run of Han characters (group 1) or of other letters and digits (group 2).
+_RUNS = re.compile(rf"([{HAN_CLASS}]+)|([^\W_{HAN_CLASS}]+)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"'})
 _QUERY_PART = re.compile(r'"([^"]*)"|([^\s"]+)')
 _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{HAN_CLASS}])\s+(?=[{HAN_CLASS}])")
@@ -79,14 +79,6 @@ def normalize(text: str) -> str:
     return strip_annotations(text).translate(search_folding()).lower()
 
 
-def _is_han(run: str) -> bool:
-    return _HAN_START.match(run) is not None
-
-
-# A run of Han characters (group 1) or of other letters and digits (group 2).
-_RUNS = re.compile(rf"([{HAN_CLASS}]+)|([^\W_{HAN_CLASS}]+)")
-
-
 def index_tokens(text: str) -> str:
     """The space-separated tokens stored in the index for ``text`` (see the module doc)."""
     parts: list[str] = []
@@ -102,20 +94,20 @@ def index_tokens(text: str) -> str:
 
 def _phrase(text: str) -> str | None:
     """One query word or quoted phrase as an FTS5 phrase; None when it holds no word."""
-    runs = _RUN.findall(normalize(text))
+    runs = _RUNS.findall(normalize(text))
     if not runs:
         return None
     tokens: list[str] = []
     prefix = False
-    for i, run in enumerate(runs):
-        if not _is_han(run):
-            tokens.append(run)
+    for i, (han, other) in enumerate(runs):
+        if other:
+            tokens.append(other)
             continue
-        tokens.extend(run[j:j + 2] for j in range(len(run) - 1))
+        tokens.extend(map(operator.add, han, han[1:]))
         if i < len(runs) - 1:
-            tokens.append(run[-1])  # the text's run ends here too, so it has this token
-        elif len(run) == 1:
-            tokens.append(run)  # any token starting with the character
+            tokens.append(han[-1])  # the text's run ends here too, so it has this token
+        elif len(han) == 1:
+            tokens.append(han)  # any token starting with the character
             prefix = True
     # tokens hold only letters, digits and Han characters: nothing to escape
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
@@ -382,15 +374,15 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
 def _term_pattern(term: str) -> re.Pattern | None:
     """Where a (normalized) query word occurs in normalized text, as the index matches it:
     letters and digits as whole words, a Han run followed by more of the word ending there."""
-    runs = _RUN.findall(term)
+    runs = _RUNS.findall(term)
     if not runs:
         return None
     parts = []
-    for i, run in enumerate(runs):
-        if _is_han(run):
-            parts.append(re.escape(run) + ("" if i == len(runs) - 1 else f"(?![{HAN_CLASS}])"))
+    for i, (han, other) in enumerate(runs):
+        if han:
+            parts.append(re.escape(han) + ("" if i == len(runs) - 1 else f"(?![{HAN_CLASS}])"))
         else:
-            parts.append(rf"(?<![^\W_{HAN_CLASS}]){re.escape(run)}(?![^\W_{HAN_CLASS}])")
+            parts.append(rf"(?<![^\W_{HAN_CLASS}]){re.escape(other)}(?![^\W_{HAN_CLASS}])")
     return re.compile(r"[\W_]*".join(parts))
 
 
