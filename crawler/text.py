@@ -32,6 +32,8 @@ _LATIN1_MOJIBAKE = re.compile(r"[ÃÂÅÆÇÐÑØÞßàâãäåæçèéêëìí�
 
 def clean_line(text: str) -> str:
     """One line of text: entities decoded, NFC, invisible characters removed, spaces folded."""
+    if not text or text.isspace():  # most calls: the white space between tags
+        return ""
     if "&" in text:
         text = html.unescape(text)
     if not unicodedata.is_normalized("NFC", text):
