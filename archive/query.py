@@ -21,7 +21,7 @@ EXPORT_FIELDS = (
 )
 
 _EXPORT_SQL = """
-SELECT a.url, a.title, a.published_at, a.author, a.source, a.body, a.site, a.language,
+SELECT a.id AS article_id, a.capture_id, a.url, a.title, a.published_at, a.author, a.source, a.body, a.site, a.language,
        a.first_seen_at, a.last_seen_at, a.versions, a.near_duplicate_of,
        (SELECT json_group_array(url) FROM
            (SELECT u.url FROM article_urls u WHERE u.article_id = a.id AND u.url != a.url
@@ -48,6 +48,15 @@ def export_records(
     ``since``/``until`` are inclusive ``YYYY-MM-DD`` days compared with published_at's date;
     ``query`` keeps the articles a search for it finds (see :func:`archive.search.parse_query`).
     """
+    for _article_id, _capture_id, record in export_rows(db, site=site, since=since, until=until, query=query):
+        yield record
+
+
+def export_rows(
+    db: Database, *, site: str | None = None, since: str | None = None, until: str | None = None,
+    query: str | None = None,
+) -> Iterator[tuple[int, int | None, dict]]:
+    """As :func:`export_records`, each record with its article id and capture id (for WARC)."""
     require_archive(db)
     where = search.FILTERS
     params = {"site": site, "since": since, "until": until}
@@ -57,14 +66,14 @@ def export_records(
     yield from _export_where(db, where, params)
 
 
-def _export_where(db: Database, where: str, params: dict) -> Iterator[dict]:
+def _export_where(db: Database, where: str, params: dict) -> Iterator[tuple[int, int | None, dict]]:
     cursor = db.execute(_EXPORT_SQL.format(where=where), params)
     columns = [c[0] for c in cursor.description]
     for values in cursor:
         row = dict(zip(columns, values))
         row["aliases"] = json.loads(row["aliases"])
         row["related_urls"] = json.loads(row["related_urls"])
-        yield {name: row[name] for name in EXPORT_FIELDS}
+        yield row["article_id"], row["capture_id"], {name: row[name] for name in EXPORT_FIELDS}
 
 
 def summary(db: Database) -> dict:
@@ -157,7 +166,7 @@ def show(db: Database, url: str) -> dict:
     row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
     if row is None:
         raise ArchiveError(f"no archived article has the URL {url}")
-    (record,) = [r for r in _export_where(db, "a.id = :id", {"id": row[0]})]
+    ((_, _, record),) = list(_export_where(db, "a.id = :id", {"id": row[0]}))
     record["related"] = [
         {"url": u, "text": t}
         for u, t in db.execute("SELECT url, anchor_text FROM related_links WHERE article_id = ? ORDER BY position", [row[0]])

@@ -73,9 +73,7 @@ def write_warc(
     writer.write_record(info)
     info_id = info.rec_headers.get_header("WARC-Record-ID")
     counts = {"articles": 0, "captures": 0, "without_capture": 0, "unreadable": 0}
-    for record in query.export_records(db, site=site, since=since, until=until, query=text):
-        article_id, current = db.execute(
-            "SELECT id, capture_id FROM articles WHERE url = ?", [record["url"]]).fetchone()
+    for article_id, current, record in query.export_rows(db, site=site, since=since, until=until, query=text):
         response_ids: dict[int, tuple[str, str, str]] = {}
         for (cap_id, url, fetched_at, status, protocol, method, req_headers, resp_headers,
              body) in db.execute(_CAPTURES_SQL, [article_id]).fetchall():
