@@ -1,11 +1,15 @@
-"""``python -m crawler.extract page.html [more.html ...] [--url URL]``: extract saved pages.
+"""``python -m crawler.extract FILE... [--url URL]... [--urls MANIFEST]``: extract saved pages.
 
 Prints the article of one file as indented JSON, or one JSON line per file for several,
 with the export's field names. The bytes are decoded as the crawler decodes a response that
 came without HTTP headers. A page that is not an article prints ``{"file": ..., "error": ...}``
-and makes the exit code 1.
-"""
+(with ``"url"`` when the file has one) and makes the exit code 1.
 
+Each file may have the URL it was fetched from: ``--url`` once per FILE, paired in order
+(or none), and ``--urls MANIFEST`` for batches: UTF-8 lines ``PATH<TAB>URL``, relative
+paths from the manifest's folder, blank lines and ``#`` comments skipped. The FILE arguments
+are extracted first, then the manifest's entries in manifest order.
+"""
 from __future__ import annotations
 
 import gzip
@@ -37,8 +41,10 @@ def extract_file(path: Path, url: str | None, rulebook: RuleBook, max_size: int 
     if is_binary(body):
         raise NotArticle("binary file")
     response = redecode(HtmlResponse(url=url or path.resolve().as_uri(), body=body))
-    page = rulebook.page(response)
-    return clean_article(page.article()).to_record()
+    article = rulebook.page(response).article()
+    if isinstance(article, NotArticle):
+        raise article
+    return clean_article(article).to_record()
 
 
 def _decoded_payload(body: bytes, headers: list[list[str]]) -> bytes:
@@ -87,7 +93,9 @@ class CaptureExtractor:
     def __call__(self, captures: list[dict]) -> dict:
         first = self.rulebook.page(_response(captures[0]))
         article = first.article()
-        if first.is_continuation():
+        if isinstance(article, NotArticle):
+            raise article
+        if first.navigation.is_continuation():
             raise NotArticle("the capture is a continuation page")
         for capture in captures[1:]:
             paragraphs = self.rulebook.page(_response(capture)).body()[0]
@@ -107,16 +115,72 @@ def capture_extractor(rules_file: str | None = None) -> CaptureExtractor:
     return CaptureExtractor(RuleBook.from_settings(settings))
 
 
+def _check_url(url: str, param_hint: str, where: str = "") -> None:
+    """A usage error naming ``url`` unless it is an http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise click.BadParameter(f"{where}{url!r} is not a URL ({exc})", param_hint=param_hint) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise click.BadParameter(f"{where}{url!r} is not an http(s) URL", param_hint=param_hint)
+
+
+def read_manifest(manifest: Path) -> list[tuple[Path, str]]:
+    """The ``(path, url)`` entries of a ``PATH<TAB>URL`` manifest, in order; relative paths
+    are taken from the manifest's folder. Blank lines and lines starting with ``#`` are
+    skipped. Raises click.BadParameter naming the line of a malformed entry."""
+    try:
+        text = manifest.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{manifest}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                 param_hint="--urls") from None
+    except OSError as exc:
+        raise click.BadParameter(f"{manifest}: cannot read: {exc.strerror}", param_hint="--urls") from None
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"{manifest} line {number}: "
+        fields = [field.strip() for field in line.split("\t")]
+        if len(fields) != 2 or not all(fields):
+            raise click.BadParameter(f"{where}expected PATH<TAB>URL, got {line[:80]!r}", param_hint="--urls")
+        name, url = fields
+        _check_url(url, "--urls", where)
+        path = Path(name)
+        entries.append((path if path.is_absolute() else manifest.parent / path, url))
+    return entries
+
+
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--url", help="The URL the page was fetched from (resolves links, dates in the path, site).")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", "urls", multiple=True, metavar="URL",
+              help="The URL the page was fetched from (resolves links, dates in the path, site); "
+                   "with several FILEs, none or one per FILE, in order.")
+@click.option("--urls", "manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="MANIFEST",
+              help="Also extract the files of a manifest, lines PATH<TAB>URL (relative paths from the "
+                   "manifest's folder), after the FILE arguments.")
 @click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False),
               help="A JSON file of per-site rules (as NEWS_SITE_RULES_FILE).")
-def cli(files, url, rules_file):
+def cli(files, urls, manifest, rules_file):
     """Print the article extracted from saved HTML pages as JSON.
 
     Example: python -m crawler.extract page.html --url https://news.example.cn/a/1.shtml
+
+    Batches: python -m crawler.extract a.html b.html --url URL_A --url URL_B, or
+    --urls batch.tsv with lines PATH<TAB>URL (blank lines and # comments skipped).
     """
+    if urls and len(urls) != len(files):
+        raise click.UsageError(f"{len(urls)} --url for {len(files)} FILE argument(s): "
+                               "give none, or one per FILE in the same order")
+    for url in urls:
+        _check_url(url, "--url")
+    jobs: list[tuple[Path, str | None]] = list(zip(files, urls or [None] * len(files)))
+    if manifest is not None:
+        jobs += read_manifest(manifest)
+    if not jobs:
+        raise click.UsageError("no file to extract: give FILE arguments or --urls MANIFEST")
     settings = Settings()
     settings.setmodule(project_settings)
     if rules_file:
@@ -125,26 +189,27 @@ def cli(files, url, rules_file):
         rulebook = RuleBook.from_settings(settings)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    if url is not None:
-        try:
-            parts = urlsplit(url)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--url") from None
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
     failed = False
-    for path in files:
+    for path, url in jobs:
         try:
             record = extract_file(path, url, rulebook, settings.getint("DOWNLOAD_MAXSIZE"))
         except OSError as exc:
-            record, failed = {"file": str(path), "error": f"cannot read: {exc.strerror}"}, True
+            record, failed = _error(path, url, f"cannot read: {exc.strerror}"), True
         except (NotArticle, BadArticle) as exc:
-            record, failed = {"file": str(path), "error": f"not an article: {exc}"}, True
-        if len(files) == 1:
+            record, failed = _error(path, url, f"not an article: {exc}"), True
+        if len(jobs) == 1:
             click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         else:
             click.echo(json.dumps(record, ensure_ascii=False))
     sys.exit(1 if failed else 0)
+
+
+def _error(path: Path, url: str | None, error: str) -> dict:
+    record = {"file": str(path)}
+    if url is not None:
+        record["url"] = url
+    record["error"] = error
+    return record
 
 
 def main(argv=None):
