@@ -21,6 +21,12 @@ _DATETIME = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{1,2})(?!\d)(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
 )
+# US numeric dates as ASP/IIS pages print them: ``7/5/2005 9:23:57 PM`` (month first).
+# Only with a 4-digit year and, when a time follows, with its AM/PM marker or seconds.
+_US_DATETIME = re.compile(
+    r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<p>[AaPp])\.?[Mm]\.?)?)?"
+)
 _FULL_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _LABELLED = re.compile(DATE_LABELS + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
 
@@ -36,8 +42,14 @@ def _build(m: re.Match, tz: str | None) -> str | None:
         return None
     if m["H"] is None:
         return day.isoformat()
+    hour = int(m["H"])
+    marker = (m.groupdict().get("p") or "").lower()
+    if marker:
+        if not 1 <= hour <= 12:
+            return day.isoformat()
+        hour = hour % 12 + (12 if marker == "p" else 0)
     try:
-        moment = dt.datetime(day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0))
+        moment = dt.datetime(day.year, day.month, day.day, hour, int(m["M"]), int(m["S"] or 0))
     except ValueError:
         return None
     return moment.replace(tzinfo=_zone(tz)).isoformat()
@@ -52,17 +64,28 @@ def parse_text_date(text: str, tz: str | None = None) -> tuple[str, str] | None:
     carries its offset, e.g. ``2021-01-25T17:30:00+08:00``; a date without time gives
     ``2021-01-25``.
     """
+    found = text_dates(text, tz)
+    return (found[0][0], found[0][1]) if found else None
+
+
+def text_dates(text: str, tz: str | None = None) -> list[tuple[str, str, int]]:
+    """Every readable date in ``text`` as ``(iso, raw_text, offset)``, a labelled one first,
+    then in text order (offset: where the raw text starts). Formats as :func:`parse_text_date`,
+    plus US numeric ``7/5/2005 9:23:57 PM``."""
     label = _LABELLED.search(text)
-    candidates = []
+    matches = []
     if label:
-        candidates.append(_DATETIME.match(text, label.end()))
-    candidates.extend(_DATETIME.finditer(text))
-    for m in candidates:
-        if m:
+        matches.append(_DATETIME.match(text, label.end()))
+    matches.extend(_DATETIME.finditer(text))
+    matches.extend(_US_DATETIME.finditer(text))
+    out, seen = [], set()
+    for m in matches:
+        if m and m.start() not in seen:
             iso = _build(m, tz)
             if iso:
-                return iso, m[0].strip()
-    return None
+                seen.add(m.start())
+                out.append((iso, m[0].strip(), m.start()))
+    return out
 
 
 def parse_machine_date(value: str, tz: str | None = None) -> str | None:

@@ -18,8 +18,9 @@ def _header_pairs(headers) -> list[tuple[str, str]]:
 
 class CaptureMiddleware:
     """Keep each response as it came over the wire (before decompression, 590) in
-    ``request.meta["news_capture"]``, so the archive can store it and export it as WARC.
-    Switch off with ``NEWS_KEEP_CAPTURES = False``."""
+    ``request.meta["news_capture"]``, so the archive can store it and export it as WARC, and
+    the time it arrived in ``request.meta["news_fetched_at"]`` (ISO 8601 UTC), the page's fetch
+    time for extraction. Switch off with ``NEWS_KEEP_CAPTURES = False``."""
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -28,9 +29,10 @@ class CaptureMiddleware:
         return cls()
 
     def process_response(self, request, response):
+        fetched_at = request.meta["news_fetched_at"] = utc_now()
         if 200 <= response.status < 300:
             request.meta["news_capture"] = Capture(
-                url=response.url, fetched_at=utc_now(), status=response.status, body=response.body,
+                url=response.url, fetched_at=fetched_at, status=response.status, body=response.body,
                 response_headers=_header_pairs(response.headers),
                 request_headers=_header_pairs(request.headers), method=request.method,
                 protocol=response.protocol or "HTTP/1.1",

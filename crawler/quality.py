@@ -44,8 +44,10 @@ def extract_case(case: Path, rulebook: RuleBook) -> dict:
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     headers = {"Content-Type": expected["content_type"]} if expected.get("content_type") else {}
     response = redecode(HtmlResponse(url=expected["url"], body=(case / "page.html").read_bytes(), headers=headers))
-    page = rulebook.page(response)
-    return clean_article(page.article()).to_record()
+    article = rulebook.page(response).article()
+    if isinstance(article, NotArticle):
+        raise article
+    return clean_article(article).to_record()
 
 
 def score_corpus(folder: Path, rulebook: RuleBook | None = None) -> Scores:

@@ -207,15 +207,15 @@ class NewsSpider(SitemapSpider):
         page = self.rulebook.page(response)
         try:
             article = page.article()
-        except NotArticle as exc:
-            self.crawler.stats.inc_value(f"news/pages/not_article/{exc.reason.replace(' ', '_')}")
-            yield from self.follow_listing(response, page)
-            return
         except Exception:  # a broken page must never end the crawl
             logger.exception("extraction failed on %(url)s", {"url": response.url})
             self.skip(response, "extraction_error")
             return
-        if page.is_continuation():
+        if isinstance(article, NotArticle):
+            self.crawler.stats.inc_value(f"news/pages/not_article/{article.reason.replace(' ', '_')}")
+            yield from self.follow_listing(response, page)
+            return
+        if page.navigation.is_continuation():
             self.crawler.stats.inc_value("news/pages/continuation")
             first = first_page_of(canonicalize(response.url))
             yield from self.page_request(first, hops=0, door="continuation")
@@ -230,7 +230,7 @@ class NewsSpider(SitemapSpider):
         for url in response.meta.get("redirect_urls", []):
             article.add_alias(canonicalize(url))
             article.add_alias(url)
-        for url in page.alternate_urls():
+        for url in page.navigation.alternate_urls():
             if self.follows(url):
                 self.crawler.stats.inc_value("news/links/alternate")
                 yield from self.page_request(url, hops=self.max_hops, door="alternate")
@@ -238,7 +238,7 @@ class NewsSpider(SitemapSpider):
             if self.follows(link.url):
                 self.crawler.stats.inc_value("news/links/related")
                 yield from self.page_request(link.url, hops=self.max_hops, door="related")
-        yield from self.continue_or_finish(article, page.continuation_pages())
+        yield from self.continue_or_finish(article, page.navigation.continuation_pages())
 
     def continue_or_finish(self, article: Article, pending: list[str]):
         pending = [u for u in pending if u != article.url and u not in article.aliases]
@@ -280,7 +280,7 @@ class NewsSpider(SitemapSpider):
 
     def follow_listing(self, response: TextResponse, page: ArticlePage):
         """Links of a non-article page: feeds always, other pages while hops remain."""
-        for feed in page.feed_urls():
+        for feed in page.navigation.feed_urls():
             if self.follows(feed):
                 yield Request(feed, callback=self.parse_feed, errback=self.on_error, meta={"news_door": "feed"})
         hops = response.meta.get("news_hops", self.max_hops)

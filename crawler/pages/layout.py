@@ -1,0 +1,282 @@
+"""Reading a page's layout: visible text, page chrome, the body container and its paragraphs.
+
+Functions take lxml elements (``Selector.root`` and below) and return text (``str``,
+paragraph lines without surrounding white space) or elements. No field logic lives here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.pages.vocabulary import (BOILERPLATE, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
+                                      RELATED_HEADINGS, SKIP_TAGS)
+from crawler.text import clean_line
+
+PARAGRAPH_TAGS = {"p", "h2", "h3", "h4", "h5", "blockquote", "pre"}
+BLOCK_TAGS = {"p", "div", "li", "tr", "table", "ul", "ol", "dl", "dd", "dt", "section", "article",
+              "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "center", "main", "form"}
+# Blocks without block children that count as paragraphs when scoring containers: bodies
+# made of ``<div>``s (one per paragraph) score like bodies made of ``<p>``s.
+_LEAF_BLOCKS = {"div", "section", "blockquote", "pre", "article"}
+# Text (characters) a ``<br>``-separated block needs to be a body candidate on its own.
+MIN_BR_BLOCK_CHARS = 80
+# An ancestor holding at least this share of the page's text is the page's own wrapper:
+# its class words ("page_container", "penci_sidebar ...") never disqualify what it holds.
+HOLDER_SHARE = 0.5
+_WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_SKIP_OWN = ("script", "style", "head", "title", "meta", "html")
+
+
+def text_of(el) -> str:
+    """The visible text of an lxml element, without scripts, styles and comments."""
+    parts = [el.text or ""] if el.tag not in ("script", "style") else []
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+            parts.append(text_of(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def link_text_len(el) -> int:
+    return sum(len(text_of(a).strip()) for a in el.iter("a"))
+
+
+def longer_than(el, limit: int) -> bool:
+    """True when the text inside ``el`` exceeds ``limit`` characters (stops counting there)."""
+    total = 0
+    for piece in el.itertext():
+        total += len(piece)
+        if total > limit:
+            return True
+    return False
+
+
+def class_words(el) -> tuple[set[str], set[str]]:
+    """``(names, words)`` of an element's class and id, lower-cased: whole class names/ids,
+    and the words inside them (split at white space, ``-``, ``_`` and camelCase)."""
+    raw = f"{el.get('class', '')} {el.get('id', '')}"
+    if not raw.strip():
+        return set(), set()
+    names = {n.lower() for n in raw.split()}
+    words = {w.lower() for w in _WORD_SPLIT.split(raw) if w}
+    return names, words
+
+
+def has_chrome_class(el) -> bool:
+    """True when the element's class/id names page chrome (see the vocabulary)."""
+    names, words = class_words(el)
+    return bool(names & CHROME_NAMES or words & CHROME_WORDS)
+
+
+def is_chrome_tag(el) -> bool:
+    """Navigation-like elements. ``<header>``/``<footer>`` inside an ``<article>`` hold the
+    headline and byline, so only site-level ones count."""
+    if el.tag in ("header", "footer"):
+        return not any(a.tag in ("article", "main") for a in el.iterancestors())
+    return el.tag in SKIP_TAGS
+
+
+def hidden(el) -> bool:
+    return "display:none" in (el.get("style") or "").replace(" ", "").lower()
+
+
+def own_texts(root) -> list[tuple]:
+    """``(element, own text)`` for every element with text of its own (its text and its
+    children's tails), in page order. One walk of the tree: with lxml.html every element
+    touched from Python costs a lookup."""
+    texts: dict = {}
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            texts[el] = [el.text] if el.text else []
+        if el.tail:
+            parent = el.getparent()
+            if parent is not None:
+                texts[parent].append(el.tail)
+    out = []
+    for el, parts in texts.items():
+        if parts and el.tag not in _SKIP_OWN:
+            own = "".join(parts)
+            if own.strip():
+                out.append((el, own))
+    return out
+
+
+def text_lengths(root, own: list[tuple]) -> dict:
+    """Characters of visible text under each element (``own`` from :func:`own_texts`)."""
+    lengths = dict.fromkeys(root.iter(), 0)
+    for el, text in own:
+        lengths[el] = len(text.strip())
+    for el in reversed(list(lengths)):  # pre-order reversed: children before parents
+        parent = el.getparent()
+        if parent is not None and parent in lengths:
+            lengths[parent] += lengths[el]
+    return lengths
+
+
+class Layout:
+    """The layout of one page: chrome, text lengths, the body container, paragraphs."""
+
+    def __init__(self, root):
+        self.root = root
+        self.own = own_texts(root)
+        self.lengths = text_lengths(root, self.own)
+        body = root.find("body")
+        self.page_chars = max(self.lengths.get(body if body is not None else root, 0), 1)
+        self.related_list = self.related_containers()
+        self.related = set(self.related_list)
+
+    # -- chrome -----------------------------------------------------------------------------
+
+    def is_chrome(self, el) -> bool:
+        """Chrome inside a chosen container: chrome tags, chrome classes, related lists."""
+        if not isinstance(el.tag, str):
+            return False
+        return el.tag in SKIP_TAGS or el in self.related or has_chrome_class(el) or hidden(el)
+
+    def is_holder(self, el) -> bool:
+        """True for wrappers holding most of the page's text (never chrome by their class)."""
+        return self.lengths.get(el, 0) >= HOLDER_SHARE * self.page_chars
+
+    def skipped(self, el) -> bool:
+        """True when ``el`` or an ancestor is navigation, chrome or hidden. An ancestor's
+        class counts only when it is not one of the page's wrappers."""
+        node = el
+        while node is not None:
+            tag = node.tag if isinstance(node.tag, str) else ""
+            if tag in ("body", "html"):
+                return False
+            if tag and is_chrome_tag(node):
+                return True
+            if hidden(node) or node in self.related:
+                return True
+            if has_chrome_class(node) and (node is el or not self.is_holder(node)):
+                return True
+            node = node.getparent()
+        return False
+
+    # -- body -------------------------------------------------------------------------------
+
+    def _leaf_block(self, el) -> bool:
+        for d in el.iterdescendants():
+            if isinstance(d.tag, str) and d.tag in BLOCK_TAGS:
+                return False
+        return True
+
+    def container_scores(self) -> dict:
+        """Paragraph text (characters, link text excluded) each element holds directly, its
+        grandparent getting half: the element holding the most is the body's container."""
+        scores: dict = {}
+        for el in self.root.iter("p", *_LEAF_BLOCKS):
+            if el.tag != "p" and not self._leaf_block(el):
+                continue
+            length = self.lengths.get(el, 0) - link_text_len(el)
+            if length <= 0 or (el.tag != "p" and length < 20):
+                continue
+            parent = el.getparent()
+            if parent is None:
+                continue
+            scores[parent] = scores.get(parent, 0) + length
+            grand = parent.getparent()
+            if grand is not None and grand.tag not in ("body", "html"):
+                scores[grand] = scores.get(grand, 0) + length / 2
+        for br_parent in {br.getparent() for br in self.root.iter("br")}:
+            if br_parent is None:
+                continue
+            own = (br_parent.text or "") + "".join(c.tail or "" for c in br_parent)
+            own_len = len(own.strip())
+            if own_len > MIN_BR_BLOCK_CHARS:
+                scores[br_parent] = max(scores.get(br_parent, 0), own_len + scores.get(br_parent, 0) / 2)
+        return scores
+
+    def body_container(self):
+        ranked = sorted(self.container_scores().items(), key=lambda kv: kv[1], reverse=True)
+        for el, _ in ranked:
+            if not self.skipped(el):
+                return el
+        return None
+
+    def lines(self, el) -> str:
+        """Text of ``el`` with ``<br>`` and block children as line breaks, chrome left out."""
+        parts = [el.text or ""]
+        for child in el:
+            if isinstance(child.tag, str) and not self.is_chrome(child):
+                if child.tag == "br":
+                    parts.append("\n")
+                elif child.tag in BLOCK_TAGS:
+                    parts.append("\n" + self.lines(child) + "\n")
+                else:
+                    parts.append(self.lines(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    def paragraphs_of(self, container) -> list[str]:
+        """The paragraphs inside ``container``: its ``<p>``-like blocks, or its ``<br>`` lines."""
+        paragraphs: list[str] = []
+
+        def add(text: str) -> None:
+            paragraphs.extend(line for line in map(clean_line, text.split("\n")) if is_prose(line))
+
+        def link_dense(el) -> bool:
+            total = len(text_of(el).strip())
+            return not total or link_text_len(el) / total >= 0.5
+
+        def walk(el) -> None:
+            add(el.text or "")
+            for child in el:
+                if isinstance(child.tag, str) and not self.is_chrome(child):
+                    if child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
+                        if not link_dense(child):
+                            add(self.lines(child))
+                    else:
+                        walk(child)
+                add(child.tail or "")
+
+        if any(True for _ in container.iter("p")):
+            walk(container)
+        else:
+            add(self.lines(container))
+        return paragraphs
+
+    def link_density(self, el) -> float:
+        total = self.lengths.get(el, 0)
+        return link_text_len(el) / total if total else 1.0
+
+    # -- related lists ----------------------------------------------------------------------
+
+    def related_containers(self) -> list:
+        """Elements holding the related-article list, found from their heading."""
+        found = []
+        for heading, _ in self.own:
+            if heading.tag == "a":
+                continue
+            own = (heading.text or "").strip()
+            if not own or not RELATED_HEADINGS.match(own):
+                continue
+            if any(True for _ in heading.iter("a")):  # "相关文章：<br>·<a>…</a><br>·<a>…</a>"
+                found.append(heading)
+                continue
+            node = heading
+            for _ in range(4):  # the list is a following sibling of the heading or of an ancestor
+                sibling = node.getnext()
+                while sibling is not None and not any(True for _ in sibling.iter("a")):
+                    sibling = sibling.getnext()
+                if sibling is not None:
+                    # the list is one element (<ul>) or a run of rows/items of one tag (<tr>s)
+                    tag = sibling.tag
+                    while sibling is not None and sibling.tag == tag and any(True for _ in sibling.iter("a")):
+                        found.append(sibling)
+                        sibling = sibling.getnext()
+                    break
+                node = node.getparent()
+                if node is None or node.tag in ("body", "html"):
+                    break
+        return found
+
+
+def is_prose(line: str) -> bool:
+    """False for empty lines, byline/editor/tool lines and site footer lines."""
+    if not line:
+        return False
+    if len(line) <= BOILERPLATE_MAX_LEN and BOILERPLATE.match(line):
+        return False
+    return not (len(line) <= 200 and FOOTER.search(line))

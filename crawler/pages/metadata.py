@@ -1,0 +1,81 @@
+"""A page's machine-readable metadata: JSON-LD objects and ``<meta>`` tags.
+
+JSON-LD is read leniently, as browsers and search engines read it: ``//`` and ``/* */``
+comments, trailing commas and raw control characters inside strings do not discard it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from crawler.pages.vocabulary import ARTICLE_TYPES
+
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# A // comment: at the start of a line or after white space, outside strings (a URL's
+# "https://" follows a colon, never white space).
+_LINE_COMMENT = re.compile(r"(?m)(^|[\s,{\[])//[^\n]*")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+# <meta> names of the publication time, most specific first.
+PUBLISHED_META = ("article:published_time", "og:article:published_time", "og:published_time",
+                  "datePublished", "publishdate", "PubDate", "pubdate", "publish_date", "publishtime",
+                  "publish_time", "publication_date", "sailthru.date", "parsely-pub-date", "dc.date.issued",
+                  "DC.date.issued", "dcterms.issued", "DC.Date", "dc.date", "DC.date", "date", "Date",
+                  "article.published", "cXenseParse:recs:publishtime", "weibo: article:create_at")
+
+
+def loads_lenient(raw: str):
+    """``json.loads`` that forgives comments, trailing commas and control characters;
+    raises ValueError when the text is still not JSON."""
+    try:
+        return json.loads(raw, strict=False)
+    except ValueError:
+        pass
+    text = _BLOCK_COMMENT.sub("", raw)
+    text = _LINE_COMMENT.sub(r"\1", text)
+    text = _TRAILING_COMMA.sub(r"\1", text)
+    text = _CONTROL.sub(" ", text)
+    return json.loads(text, strict=False)
+
+
+def _types(item: dict) -> set[str]:
+    types = item.get("@type")
+    return {t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+
+
+def article_json_ld(scripts: list[str]) -> dict:
+    """The first JSON-LD object of an article type (``@graph`` searched too), or {}."""
+    for raw in scripts:
+        try:
+            data = loads_lenient(raw)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if not isinstance(item, dict):
+                continue
+            if _types(item) & ARTICLE_TYPES:
+                return item
+            graph = item.get("@graph")
+            stack.extend(graph if isinstance(graph, list) else [])
+            main = item.get("mainEntity")
+            if isinstance(main, dict):
+                stack.append(main)
+    return {}
+
+
+def meta_contents(root) -> dict[str, str]:
+    """``<meta>`` contents by property/name/itemprop (the first non-empty one wins)."""
+    found: dict[str, str] = {}
+    for el in root.iter("meta"):
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = el.get(attr)
+            if key and key not in found:
+                found[key] = content
+    return found

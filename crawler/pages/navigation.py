@@ -1,0 +1,108 @@
+"""Where an article page leads: its related articles, other copies of it (print, mobile),
+its feeds and its continuation pages. Kept apart from the article's fields, as
+zyte-common-items keeps ``ArticleNavigation`` apart from ``Article``.
+
+Every URL returned is absolute and canonicalized (:func:`crawler.urls.canonicalize`), except
+feed URLs, which are only made absolute.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+
+from crawler.items import RelatedLink
+from crawler.pages.layout import text_of
+from crawler.pages.vocabulary import ALTERNATE_TEXT
+from crawler.text import clean_line
+from crawler.urls import canonicalize, first_page_of
+
+
+class ArticleNavigation:
+    """The links of one article page. ``related_containers``: the elements holding its
+    related list (found by :class:`crawler.pages.layout.Layout`)."""
+
+    def __init__(self, url: str, sel: Selector, related_containers: list):
+        self.url = url
+        self.sel = sel
+        self.related_containers = related_containers
+
+    def related(self, anchors: list | None = None) -> list[RelatedLink]:
+        """The related list in page order; ``anchors``: the ``<a>`` elements a site rule picked."""
+        if anchors is None:
+            anchors = [a for container in self.related_containers for a in container.iter("a")]
+        links, seen = [], set()
+        own = canonicalize(self.url)
+        for a in anchors:
+            href = (a.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            url = canonicalize(urljoin(self.url, href))
+            if url in seen or url == own or not url.startswith("http"):
+                continue
+            seen.add(url)
+            links.append(RelatedLink(url=url, text=clean_line(text_of(a))))
+        return links
+
+    def alternate_urls(self) -> list[str]:
+        """Other copies of this same article the page links to: ``<link rel=alternate>`` with a
+        media query (mobile pages), and "打印本页"/"手机版" links whose URL carries the
+        article's numeric id. Fetching them lets the archive keep their URLs as aliases."""
+        urls = self.sel.xpath('//link[@rel="alternate"][@media]/@href').getall()
+        article_id = re.findall(r"\d{4,}", urlsplit(self.url).path)
+        if article_id:
+            for a in self.sel.root.iter("a"):
+                if ALTERNATE_TEXT.search(text_of(a)) and article_id[-1] in (a.get("href") or ""):
+                    urls.append(a.get("href"))
+        own = canonicalize(self.url)
+        out = []
+        for href in urls:
+            url = canonicalize(urljoin(self.url, href.strip()))
+            if url != own and url not in out:
+                out.append(url)
+        return out
+
+    def feed_urls(self) -> list[str]:
+        hrefs = self.sel.xpath(
+            '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href'
+        ).getall()
+        return [urljoin(self.url, h.strip()) for h in hrefs if h.strip()]
+
+    @cached_property
+    def first_page(self) -> str:
+        """The URL of page 1 of this article (this page's own URL unless it is page 2+)."""
+        own = canonicalize(self.url)
+        return first_page_of(own) or own
+
+    def _links_to_pages_of(self, first: str) -> list[str]:
+        """Canonical URLs of the links that point to ``first`` or to its ``_N`` pages.
+
+        Only hrefs containing the first page's file stem are resolved (a cheap filter: a
+        page has ~100 links and urljoin/canonicalize dominate the cost otherwise)."""
+        stem = urlsplit(first).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return [
+            canonicalize(urljoin(self.url, str(href).strip()))
+            for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem)
+        ]
+
+    def continuation_pages(self) -> list[str]:
+        """URLs of this article's later pages (``_2.shtml``, ``_3.shtml`` ...), in order."""
+        first = self.first_page
+        pages = {}
+        for url in self._links_to_pages_of(first):
+            if first_page_of(url) == first:
+                pages[int(re.search(r"_(\d+)\.[a-z]+$", urlsplit(url).path)[1])] = url
+        run = []  # pages 2, 3, ... in a row: "covid_19.html" is no page 19 of "covid.html"
+        while len(run) + 2 in pages:
+            run.append(pages[len(run) + 2])
+        return run
+
+    def is_continuation(self) -> bool:
+        """True for page 2+ of a split article that links back to its first page."""
+        first = self.first_page
+        if first == canonicalize(self.url):
+            return False
+        return first in self._links_to_pages_of(first)

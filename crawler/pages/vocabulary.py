@@ -1,0 +1,90 @@
+"""The words extraction looks for: class/id words of page chrome, byline labels, related-list
+headings, footer lines. Kept apart from the code that uses them, so a new portal convention
+is one line here (trafilatura keeps its XPath vocabularies the same way)."""
+
+from __future__ import annotations
+
+import re
+
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                 "OpinionNewsArticle", "BackgroundNewsArticle", "TechArticle", "ScholarlyArticle",
+                 "LiveBlogPosting", "Report", "SocialMediaPosting", "DiscussionForumPosting", "Blog"}
+
+RELATED_HEADINGS = re.compile(
+    r"^\s*[【\[]?\s*(相关新闻|相关链接|相关阅读|相关文章|相关报道|相关稿件|相关推荐|延伸阅读|"
+    r"相關新聞|相關鏈接|相關連結|相關閱讀|相關文章|相關報導|相關報道|延伸閱讀)\s*[】\]]?\s*[:：]?\s*$"
+)
+# Paths of printer-friendly and mobile copies.
+COPY_URL = re.compile(r"(^|/)(print|m|mobile|wap|amp)/|[_-]print\.|[?&](print|mobile)=", re.I)
+ALTERNATE_TEXT = re.compile(r"打印|手机版|手机阅读|手機版|手機閱讀|移动版|移動版|触屏版|觸屏版")
+
+# Elements whose content is never article text. ``form`` is not here: ASP.NET pages wrap
+# the whole page in one ``<form>``; form controls are.
+SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "header", "footer", "aside", "button",
+             "select", "figcaption", "template", "svg", "textarea", "input", "option", "label"}
+
+# Class/id words of page chrome. A class or id is cut into words at white space, "-", "_"
+# and lower-to-upper case changes ("mp-editor" -> mp, editor; "TRS_Editor" -> trs, editor).
+# CHROME_WORDS count as whole class names or as any word of one ("share-box", "nav_top");
+# CHROME_NAMES only as a whole class name or id, because as words they also name content
+# containers ("TRS_Editor", "article-info", "page_container", "tag-economy", "post-meta").
+CHROME_WORDS = frozenset({
+    "nav", "navbar", "navigation", "menu", "submenu", "footer", "share", "sharing", "bdshare", "social",
+    "related", "xgxw", "recommend", "recommended", "advert", "advertisement", "ads", "banner", "comment",
+    "comments", "copyright", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "qrcode", "ewm",
+    "pagination", "fenye", "toolbar", "widget", "subscribe", "newsletter", "popup", "modal", "cookie",
+})
+CHROME_NAMES = frozenset({
+    "header", "ad", "hot", "editor", "caption", "picinfo", "pic-info", "imgdesc", "img-desc", "tag", "tags",
+    "keyword", "keywords", "page", "pages", "print", "tool", "tools", "byline", "info", "source", "author",
+    "meta", "side", "aside", "top", "bottom", "left", "right", "footnav", "topnav", "dateline",
+})
+
+# Lines that are CMS furniture even inside the body container: a byline/editor label with a
+# colon ("责任编辑：王芳", "来源：青岛日报"), a short line starting with such a label
+# ("记者 李强"), or page tools ("分享到", "【打印】"). "记者从…获悉" is prose and stays.
+LABELS = (r"责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對|终审|終審|值班编辑|来源|來源|稿源|作者|"
+          r"记者|記者|通讯员|通訊員|实习生|實習生|摄影|攝影|原标题|原標題|本文来源|本文來源|图片来源|圖片來源|"
+          r"发布时间|發佈時間|發布時間|发布日期|出处|出處|本文转自|本文轉自|转自|轉自|转载自|轉載自|"
+          r"当前位置|當前位置|您的位置|您现在的位置|你的位置|所在位置|浏览次数|瀏覽次數|点击数|點擊數|阅读次数|閱讀次數")
+BOILERPLATE = re.compile(
+    r"^\s*[（(【\[]?\s*(?:(?:" + LABELS + r")\s*[:：]|(?:" + LABELS + r")(?=.{0,16}$)|"
+    r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|长按|長按|识别二维码|識別二維碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
+    r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>|第\s*\d+\s*页\s*/\s*共|<<\s*上一页))"
+)
+BOILERPLATE_MAX_LEN = 60
+# Site footer lines (licences, copyright), dropped wherever they appear.
+FOOTER = re.compile(r"ICP备|ICP備|版权所有|版權所有|Copyright|All Rights Reserved|公网安备|公網安備|"
+                    r"举报电话|舉報電話|主办[:：]|主辦[:：]|承办[:：]|承辦[:：]|版权声明|版權聲明", re.I)
+
+SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40})")
+AUTHOR_LABEL = re.compile(r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|本报记者|本報記者)\s*[:：]?\s*|(?:^|\s)文\s*[/／:：]\s*")
+NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)*)$")
+NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
+             "报道", "報道", "报导", "報導", "来源", "來源", "发布", "發佈", "发布时间", "發佈時間",
+             "时间", "時間", "日期", "本报", "本報", "综合", "綜合", "整理", "摄", "攝", "文", "图", "圖"}
+# Own text that may be (part of) a byline: a label or a year.
+BYLINE_HINT = re.compile(r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]|(?:19|20)\d\d")
+NO_BYLINE_TAGS = {"script", "style", "head", "title", "meta", "a", "option", "select", "li", "dd", "html"}
+# Class/id words of a byline or date line.
+BYLINE_WORDS = frozenset({"info", "byline", "meta", "source", "author", "date", "time", "pubtime", "publish",
+                          "dateline", "post", "article", "entry", "attr", "laiyuan", "sj", "ly"})
+# Class/id words of containers whose dates are never the article's (lists, sidebars, headers).
+DATE_CHROME_WORDS = frozenset({"related", "xgxw", "footer", "copyright", "hot", "list", "nav", "sidebar",
+                               "header", "top", "topbar", "calendar", "weather", "widget", "comment",
+                               "comments", "reply", "infobox", "archive", "archives"})
+# Words next to a date that say it is not a publication date (birth dates in infoboxes,
+# "blog created on", "registered", "last login", "member since").
+NOT_PUBLICATION = re.compile(r"出生|生于|生於|诞生|誕生|逝世|卒于|卒於|建立于|建立於|创建于|創建於|注册|註冊|"
+                             r"加入于|加入時間|加入时间|登录|登錄|最后登录|最後登錄|上次登录|born|died|joined|"
+                             r"member since|registered|last login", re.I)
+# A weekday after a date: the "today is" line of a portal's header (2026年12月1日 星期二).
+WEEKDAY = re.compile(r"^\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]")
+
+# Class/id words of a headline element.
+TITLE_WORDS = frozenset({"title", "headline", "heading", "biaoti", "bt", "tit", "subject", "topic",
+                         "entry-title", "post-title", "article-title", "main-title"})
+# Site-name affixes of <title>: a segment after one of these separators, naming the site.
+SITE_NAME_HINT = re.compile(r"网|網|报|報|新闻|新聞|在线|在線|频道|頻道|政府|电视|台|网站|博客|论坛|論壇|社区|社區|"
+                            r"中心|首页|首頁|com|cn|net|org|News|Blog|Online|Times|Post|Daily", re.I)
+TITLE_SEPARATORS = "_|｜-—–·:：»«>"
