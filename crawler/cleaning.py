@@ -18,7 +18,7 @@ class BadArticle(Exception):
 def clean_article(article: Article) -> Article:
     """Normalize every text field in place and return the article.
 
-    Raises :class:`BadArticle` for a missing title or body, or text that is still mojibake.
+    Raises :class:`BadArticle` for a missing body, or text that is still mojibake.
     """
     article.title = clean_line(article.title or "")
     article.body = clean_body(article.body or "")
@@ -26,8 +26,6 @@ def clean_article(article: Article) -> Article:
     article.source = clean_line(article.source) or None if article.source else None
     for link in article.related:
         link.text = clean_line(link.text)
-    if not article.title:
-        raise BadArticle("missing_title")
     if not article.body:
         raise BadArticle("missing_body")
     reason = garbled_reason(article.title + "\n" + article.body)

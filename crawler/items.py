@@ -60,7 +60,8 @@ class Article:
     aliases: other URLs that led to this article (the requested URL before redirects,
         tracking-parameter variants, mobile copies, continuation pages), canonicalized, in
         the order they were seen; never contains ``url`` itself.
-    title: the headline as the page shows it, without the site-name suffix of ``<title>``.
+    title: the headline as the page shows it, without the site-name affixes of ``<title>``;
+        empty when the page shows no headline (an article is kept on its body and date).
     published_at: ISO 8601. With a time: ``YYYY-MM-DDTHH:MM:SS+HH:MM`` (naive page times are
         read in the site's timezone, Asia/Shanghai unless configured). When only the URL path
         tells the day: ``YYYY-MM-DD``. ``None`` when nothing readable tells it: never a guess.

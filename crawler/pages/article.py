@@ -230,8 +230,8 @@ class ArticlePage:
             return before[-1][1], before[-1][0]
         for el in container.iter("h1", "h2", "h3", "strong", "b", "font", "p", "center", "div"):
             text = clean_line(text_of(el))
-            if not text:
-                continue
+            if not text or not is_prose(text) or link_text_len(el) * 2 > len(text):
+                continue  # breadcrumbs, tool links
             emphasised = el.tag in ("h1", "h2", "h3", "strong", "b", "center") or el.get("align") == "center" \
                 or el.get("size") is not None
             if emphasised and 2 <= len(text) <= 60 and not _SENTENCE_END.search(text[-1:]):
@@ -250,7 +250,8 @@ class ArticlePage:
         if m and (m["tail"] == site or SITE_NAME_HINT.search(m["tail"])):
             return self._strip_site_name(m["head"])
         m = re.match(rf"^(?P<head>[^{seps}]{{2,20}}?)\s*[{seps}]+\s*(?P<tail>.+)$", title)
-        if m and site and m["head"] == site:
+        if m and (m["head"] == site or len(m["head"]) <= 12 and SITE_NAME_HINT.search(m["head"])
+                  and len(m["tail"]) > len(m["head"])):
             return m["tail"]
         return title
 
@@ -288,13 +289,29 @@ class ArticlePage:
             if parent is not None and not longer_than(parent, 1000) and link_text_len(parent) * 2 > len(text_of(parent).strip()):
                 continue  # a row of a link list (title link + date)
             out.append((text, el))
-        anchor = self._headline[1]
-        if anchor is None:
-            anchor = body_start
-        if anchor is not None and anchor in self._order:
-            at = self._order[anchor]
-            out.sort(key=lambda t: (self._order[t[1]] < at, abs(self._order[t[1]] - at)))
+        out.sort(key=self._byline_rank(body_start))
         return out[:12]
+
+    def _byline_rank(self, container):
+        """Sort key for byline candidates: the article's zone first (from the headline, or
+        around the body's start without one, to the end of the body container), nearest to
+        its start first; then before the zone, nearest first; then after it."""
+        order = self._order
+        headline = self._headline[1]
+        start = order.get(headline if headline is not None else container, 0)
+        end = len(order)
+        if container is not None:
+            *_, last = container.iter()
+            end = order.get(last, end)
+
+        def key(item):
+            at = order.get(item[1], 0)
+            if start <= at <= end:
+                return 0, at - start
+            if at < start:
+                return (0 if headline is None else 1), start - at
+            return 2, at - end
+        return key
 
     @staticmethod
     def _date_chrome(el) -> bool:

@@ -87,4 +87,4 @@ TITLE_WORDS = frozenset({"title", "headline", "heading", "biaoti", "bt", "tit", 
 # Site-name affixes of <title>: a segment after one of these separators, naming the site.
 SITE_NAME_HINT = re.compile(r"网|網|报|報|新闻|新聞|在线|在線|频道|頻道|政府|电视|台|网站|博客|论坛|論壇|社区|社區|"
                             r"中心|首页|首頁|com|cn|net|org|News|Blog|Online|Times|Post|Daily", re.I)
-TITLE_SEPARATORS = "_|｜-—–·:：»«>"
+TITLE_SEPARATORS = "_|｜-—–·»«>"  # never ":": "北京：…" is part of a headline
