@@ -20,8 +20,9 @@ BLOCK_TAGS = {"p", "div", "li", "tr", "table", "ul", "ol", "dl", "dd", "dt", "se
 _LEAF_BLOCKS = {"div", "section", "blockquote", "pre", "article"}
 # Text (characters) a ``<br>``-separated block needs to be a body candidate on its own.
 MIN_BR_BLOCK_CHARS = 80
-# An ancestor holding at least this share of the page's text is the page's own wrapper:
-# its class words ("page_container", "penci_sidebar ...") never disqualify what it holds.
+# An ancestor holding the page's <h1> or at least this share of the page's text is a wrapper
+# of the article: its class words ("page_container", "penci_sidebar", "l-sidebar-fixed")
+# never disqualify what it holds.
 HOLDER_SHARE = 0.5
 _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _SKIP_OWN = ("script", "style", "head", "title", "meta", "html")
@@ -124,6 +125,7 @@ class Layout:
         self.page_chars = max(self.lengths.get(body if body is not None else root, 0), 1)
         self.related_list = self.related_containers()
         self.related = set(self.related_list)
+        self.headline_holders = {a for h1 in root.iter("h1") for a in h1.iterancestors()}
 
     # -- chrome -----------------------------------------------------------------------------
 
@@ -134,8 +136,9 @@ class Layout:
         return el.tag in SKIP_TAGS or el in self.related or has_chrome_class(el) or hidden(el)
 
     def is_holder(self, el) -> bool:
-        """True for wrappers holding most of the page's text (never chrome by their class)."""
-        return self.lengths.get(el, 0) >= HOLDER_SHARE * self.page_chars
+        """True for wrappers of the article: holding an ``<h1>`` or most of the page's text
+        (never chrome by their class)."""
+        return el in self.headline_holders or self.lengths.get(el, 0) >= HOLDER_SHARE * self.page_chars
 
     def skipped(self, el) -> bool:
         """True when ``el`` or an ancestor is navigation, chrome or hidden. An ancestor's

@@ -32,12 +32,12 @@ CHROME_WORDS = frozenset({
     "nav", "navbar", "navigation", "menu", "submenu", "footer", "share", "sharing", "bdshare", "social",
     "related", "xgxw", "recommend", "recommended", "advert", "advertisement", "ads", "banner", "comment",
     "comments", "copyright", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "qrcode", "ewm",
-    "pagination", "fenye", "toolbar", "widget", "subscribe", "newsletter", "popup", "modal", "cookie",
+    "pagination", "fenye", "toolbar", "subscribe", "newsletter", "popup", "modal", "cookie",
 })
 CHROME_NAMES = frozenset({
     "header", "ad", "hot", "editor", "caption", "picinfo", "pic-info", "imgdesc", "img-desc", "tag", "tags",
     "keyword", "keywords", "page", "pages", "print", "tool", "tools", "byline", "info", "source", "author",
-    "meta", "side", "aside", "top", "bottom", "left", "right", "footnav", "topnav", "dateline",
+    "meta", "side", "aside", "top", "bottom", "left", "right", "footnav", "topnav", "dateline", "widget",
 })
 
 # Lines that are CMS furniture even inside the body container: a byline/editor label with a
