@@ -423,9 +423,9 @@ class ArticlePage:
             return [p for node in ruled for p in self.layout.paragraphs_of(node.root)] or [
                 clean_line(t) for t in ruled.xpath("string()").getall() if clean_line(t)
             ], "rule"
-        container = self.layout.body_container()
-        if container is not None:
-            paragraphs = self._trim_head(self.layout.paragraphs_of(container))
+        containers = self.layout.body_containers()
+        if containers:
+            paragraphs = self._trim_head([p for c in containers for p in self.layout.paragraphs_of(c)])
             if sum(len(p) for p in paragraphs) >= MIN_BODY_CHARS:
                 return paragraphs, "markup"
         if not fallback:

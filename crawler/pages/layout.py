@@ -7,6 +7,7 @@ paragraph lines without surrounding white space) or elements. No field logic liv
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from crawler.pages.vocabulary import (BOILERPLATE, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
                                       RELATED_HEADINGS, SKIP_TAGS)
@@ -24,6 +25,8 @@ MIN_BR_BLOCK_CHARS = 80
 # of the article: its class words ("page_container", "penci_sidebar", "l-sidebar-fixed")
 # never disqualify what it holds.
 HOLDER_SHARE = 0.5
+# Paragraph text (characters) a further chunk of a split body needs.
+MIN_CHUNK_CHARS = 40
 _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _SKIP_OWN = ("script", "style", "head", "title", "meta", "html")
 
@@ -191,12 +194,39 @@ class Layout:
                 scores[br_parent] = max(scores.get(br_parent, 0), own_len + scores.get(br_parent, 0) / 2)
         return scores
 
+    @cached_property
+    def _ranked(self) -> list:
+        scores = self.container_scores()
+        return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+
     def body_container(self):
-        ranked = sorted(self.container_scores().items(), key=lambda kv: kv[1], reverse=True)
-        for el, _ in ranked:
+        """The element holding most of the body's paragraph text, outside chrome."""
+        for el, _ in self._ranked:
             if not self.skipped(el):
                 return el
         return None
+
+    def body_containers(self) -> list:
+        """The body container and, in page order, the other chunks of a body that ads or
+        pull quotes split into several blocks: elements with the same tag and class as the
+        container, inside the same article wrapper (never ``<body>`` itself)."""
+        best = self.body_container()
+        if best is None or not best.get("class"):
+            return [best] if best is not None else []
+        signature = (best.tag, best.get("class"))
+        wrappers = {a for a in best.iterancestors() if a.tag not in ("body", "html")}
+        inside = set(best.iter())
+        chunks = [best]
+        for el, score in self._ranked:
+            if (el.tag, el.get("class")) != signature or el in inside or score < MIN_CHUNK_CHARS:
+                continue
+            if any(a in inside for a in el.iterancestors()) or not any(a in wrappers for a in el.iterancestors()):
+                continue
+            if not self.skipped(el):
+                chunks.append(el)
+                inside.update(el.iter())
+        order = {el: i for i, el in enumerate(self.root.iter())} if len(chunks) > 1 else {}
+        return sorted(chunks, key=lambda el: order.get(el, 0))
 
     def lines(self, el) -> str:
         """Text of ``el`` with ``<br>`` and block children as line breaks, chrome left out."""
