@@ -220,9 +220,10 @@ class ArticlePage:
     def _headline_by_position(self, candidates: list) -> tuple[str | None, object]:
         """Without ``<title>`` or metadata: the last title-like element before the body, or a
         short centred/bold first line of the body container."""
-        container = self.layout.body_container()
-        if container is None:
+        containers = self.layout.containers
+        if not containers:
             return None, None
+        container = containers[0]
         start = self._order.get(container, 0)
         before = [(el, text) for el, text in candidates if self._order.get(el, 0) < start
                   and not self._is_site_name(el, text) and container not in set(el.iterancestors())]
@@ -266,7 +267,8 @@ class ArticlePage:
         or a date, outside navigation, lists and sidebars, up to 200 characters long.
         """
         out = []
-        body_start = self.layout.body_container()
+        containers = self.layout.containers
+        body_start = containers[0] if containers else None
         chrome = self._chrome_ancestors
         for el, own in self.layout.own:
             if el.tag in NO_BYLINE_TAGS or not BYLINE_HINT.search(own):
@@ -289,25 +291,26 @@ class ArticlePage:
             if parent is not None and not longer_than(parent, 1000) and link_text_len(parent) * 2 > len(text_of(parent).strip()):
                 continue  # a row of a link list (title link + date)
             out.append((text, el))
-        out.sort(key=self._byline_rank(body_start))
+        out.sort(key=self._byline_rank(containers))
         return out[:12]
 
-    def _byline_rank(self, container):
+    def _byline_rank(self, containers: list):
         """Sort key for byline candidates: the article's zone first (from the headline, or
-        around the body's start without one, to the end of the body container), nearest to
-        its start first; then before the zone, nearest first; then after it."""
+        from the body's start without one, to the end of the body), nearest to the body's
+        start first; then before the zone, nearest first; then after it."""
         order = self._order
         headline = self._headline[1]
-        start = order.get(headline if headline is not None else container, 0)
+        body = order.get(containers[0], 0) if containers else 0
+        start = order.get(headline, body) if headline is not None else body
         end = len(order)
-        if container is not None:
-            *_, last = container.iter()
+        if containers:
+            *_, last = containers[-1].iter()
             end = order.get(last, end)
 
         def key(item):
             at = order.get(item[1], 0)
             if start <= at <= end:
-                return 0, at - start
+                return 0, abs(at - body)
             if at < start:
                 return (0 if headline is None else 1), start - at
             return 2, at - end
@@ -423,7 +426,7 @@ class ArticlePage:
             return [p for node in ruled for p in self.layout.paragraphs_of(node.root)] or [
                 clean_line(t) for t in ruled.xpath("string()").getall() if clean_line(t)
             ], "rule"
-        containers = self.layout.body_containers()
+        containers = self.layout.containers
         if containers:
             paragraphs = self._trim_head([p for c in containers for p in self.layout.paragraphs_of(c)])
             if sum(len(p) for p in paragraphs) >= MIN_BODY_CHARS:
@@ -458,8 +461,8 @@ class ArticlePage:
         return [line for line in map(clean_line, (text or "").split("\n")) if is_prose(line)]
 
     def link_density(self) -> float:
-        container = self.layout.body_container()
-        return 1.0 if container is None else self.layout.link_density(container)
+        containers = self.layout.containers
+        return 1.0 if not containers else self.layout.link_density(containers[0])
 
     def related(self) -> list[RelatedLink]:
         ruled = self.rule.select(self.sel, "related")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from crawler.dates import text_dates
 from crawler.pages.vocabulary import (BOILERPLATE, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
                                       RELATED_HEADINGS, SKIP_TAGS)
 from crawler.text import clean_line
@@ -206,6 +207,11 @@ class Layout:
                 return el
         return None
 
+    @cached_property
+    def containers(self) -> list:
+        """:meth:`body_containers`, computed once."""
+        return self.body_containers()
+
     def body_containers(self) -> list:
         """The body container and, in page order, the other chunks of a body that ads or
         pull quotes split into several blocks: elements with the same tag and class as the
@@ -225,8 +231,26 @@ class Layout:
             if not self.skipped(el):
                 chunks.append(el)
                 inside.update(el.iter())
-        order = {el: i for i, el in enumerate(self.root.iter())} if len(chunks) > 1 else {}
-        return sorted(chunks, key=lambda el: order.get(el, 0))
+        if len(chunks) == 1:
+            return chunks
+        order = {el: i for i, el in enumerate(self.root.iter())}
+        chunks.sort(key=lambda el: order[el])
+        if self._dated_between(chunks, order):
+            return chunks[:1]  # posts of a thread, each under its own dated byline: the opening post
+        return chunks
+
+    def _dated_between(self, chunks: list, order: dict) -> bool:
+        """True when a date stands between every two consecutive chunks (a forum thread's or
+        a comment list's posts), not only ads and pictures (a split article)."""
+        spans = [(order[c], order[c] + sum(1 for _ in c.iter()) - 1) for c in chunks]
+        gaps = [(end, nxt) for (_, end), (nxt, _) in zip(spans, spans[1:])]
+        dated = set()
+        for el, text in self.own:
+            at = order.get(el)
+            for i, (lo, hi) in enumerate(gaps):
+                if lo < at < hi and i not in dated and text_dates(text):
+                    dated.add(i)
+        return len(dated) == len(gaps)
 
     def lines(self, el) -> str:
         """Text of ``el`` with ``<br>`` and block children as line breaks, chrome left out."""

@@ -32,7 +32,7 @@ CHROME_WORDS = frozenset({
     "nav", "navbar", "navigation", "menu", "submenu", "footer", "share", "sharing", "bdshare", "social",
     "related", "xgxw", "recommend", "recommended", "advert", "advertisement", "ads", "banner", "comment",
     "comments", "copyright", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "qrcode", "ewm",
-    "pagination", "fenye", "toolbar", "subscribe", "newsletter", "popup", "modal", "cookie",
+    "pagination", "fenye", "toolbar", "subscribe", "infobox", "navbox", "newsletter", "popup", "modal", "cookie",
 })
 CHROME_NAMES = frozenset({
     "header", "ad", "hot", "editor", "caption", "picinfo", "pic-info", "imgdesc", "img-desc", "tag", "tags",
@@ -85,6 +85,7 @@ WEEKDAY = re.compile(r"^\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六�
 TITLE_WORDS = frozenset({"title", "headline", "heading", "biaoti", "bt", "tit", "subject", "topic",
                          "entry-title", "post-title", "article-title", "main-title"})
 # Site-name affixes of <title>: a segment after one of these separators, naming the site.
-SITE_NAME_HINT = re.compile(r"网|網|报|報|新闻|新聞|在线|在線|频道|頻道|政府|电视|台|网站|博客|论坛|論壇|社区|社區|"
+SITE_NAME_HINT = re.compile(r"网|網|报|報|新闻|新聞|在线|在線|频道|頻道|政府|电视|台|网站|博客|论坛|論壇|社区|社區|资讯|資訊|"
+                            r"门户|門戶|客户端|客戶端|官网|官網|"
                             r"中心|首页|首頁|com|cn|net|org|News|Blog|Online|Times|Post|Daily", re.I)
 TITLE_SEPARATORS = "_|｜-—–·»«>"  # never ":": "北京：…" is part of a headline
