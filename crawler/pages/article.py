@@ -33,7 +33,8 @@ from crawler.pages.metadata import PUBLISHED_META, article_json_ld, meta_content
 from crawler.pages.navigation import ArticleNavigation
 from crawler.pages.rules import SiteRule
 from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_CHROME_WORDS, NAME, NO_BYLINE_TAGS,
-                                      NOT_NAMES, NOT_PUBLICATION, SITE_NAME_HINT, SOURCE, TITLE_SEPARATORS,
+                                      NAME_WITH_LATIN, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, SIGNATURE_LINE, SITE_NAME_HINT, SOURCE,
+                                      TITLE_SEPARATORS,
                                       TITLE_WORDS)
 from crawler.text import clean_line, han_share, script_of
 from crawler.urls import canonicalize, date_from_url, netloc, same_site
@@ -398,13 +399,39 @@ class ArticlePage:
             names = [n.strip() for n in names if isinstance(n, str) and n.strip()]
             if names:
                 return "、".join(names)
-        return self.meta("author", "article:author")
+        signed = self._signed_names()
+        if signed:
+            return signed
+        meta = self.meta("author", "article:author")
+        # a CMS account ("L_104485", "admin01") is not a name
+        return meta if meta and not re.search(r"[\d_@]|^https?:", meta) else None
+
+    def _signed_names(self) -> str | None:
+        """The reporters who signed the body: a signature closing its last paragraphs or a
+        signature line among its first and last lines (see the vocabulary)."""
+        paragraphs = [clean_line(line) for c in self.layout.containers for line in self.layout.lines(c).split("\n")]
+        paragraphs = [p for p in paragraphs if p]
+        for line in paragraphs[-3:][::-1]:
+            m = SIGNATURE_END.search(line)
+            if m and not any(w in m["names"] for w in NOT_NAMES):
+                return "、".join(re.split(r"[ 　、，,]+", m["names"]))
+        for line in paragraphs[:3] + paragraphs[-3:]:
+            m = SIGNATURE_LINE.match(line)
+            if m and not any(w in m["names"] for w in NOT_NAMES):
+                return "、".join(re.split(r"[ 　、，,]+", m["names"]))
+        return None
 
     @staticmethod
     def _names_after_label(text: str) -> str | None:
         names: list[str] = []
         for m in AUTHOR_LABEL.finditer(text):
-            for token in re.split(r"[\s、，,;；]+", text[m.end():].strip()):
+            rest = text[m.end():].strip()
+            latin = NAME_WITH_LATIN.match(rest)
+            if latin:
+                return latin[0]
+            if rest.startswith(NOT_NAME_START):
+                continue
+            for token in re.split(r"[\s、，,;；]+", rest):
                 token = token.strip("()（）")
                 if not token:
                     continue

@@ -63,6 +63,18 @@ NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9ff
 NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
              "报道", "報道", "报导", "報導", "来源", "來源", "发布", "發佈", "发布时间", "發佈時間",
              "时间", "時間", "日期", "本报", "本報", "综合", "綜合", "整理", "摄", "攝", "文", "图", "圖"}
+# Reporter signatures inside the body: "（记者 刘涛）", "（常书香 马丹阳）", "(信报记者 蔡雪婧)",
+# "（姚峰 上海报道）" closing the last paragraph; "本报记者罗科苏盈发自北京", "□ 本报记者 葛灵丹",
+# "执笔人：…" as a line of their own.
+_CN_NAMES = r"[\u4e00-\u9fff]{2,4}(?:[ 　、，,][\u4e00-\u9fff]{2,4}){0,5}?"
+SIGNATURE_END = re.compile(r"[（(]\s*(?:[\u4e00-\u9fff]{0,6}记者|[\u4e00-\u9fff]{0,6}記者)?\s*(?P<names>" + _CN_NAMES
+                           + r")\s*(?:[\u4e00-\u9fff]{2,4}报道|[\u4e00-\u9fff]{2,4}報道|报道|報道)?\s*[)）]\s*$")
+SIGNATURE_LINE = re.compile(r"^\W{0,3}(?:本报记者|本報記者|记者|記者|执笔人|執筆人|执笔|執筆|撰稿人)\s*[:：]?\s*(?P<names>"
+                            + _CN_NAMES + r")\s*(?:发自|發自|报道|報道|$)")
+# A name with its Latin form: "周思博 (Joel Spolsky)".
+NAME_WITH_LATIN = re.compile(r"^[\u4e00-\u9fff]{2,4}\s*[（(][A-Z][A-Za-z .'-]+[)）]")
+# Words that continue a sentence, never start a name after a label ("作者的劳动").
+NOT_NAME_START = ("的", "之", "是", "在", "和", "与", "與", "们", "們", "简介", "簡介")
 # Own text that may be (part of) a byline: a label or a year.
 BYLINE_HINT = re.compile(r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]|(?:19|20)\d\d")
 NO_BYLINE_TAGS = {"script", "style", "head", "title", "meta", "a", "option", "select", "li", "dd", "html"}
