@@ -26,6 +26,10 @@ MIN_BR_BLOCK_CHARS = 80
 # of the article: its class words ("page_container", "penci_sidebar", "l-sidebar-fixed")
 # never disqualify what it holds.
 HOLDER_SHARE = 0.5
+# A block inside the body with this many headline links making this share of its text is a
+# teaser list, not article text (real paragraphs cite with one or two links).
+TEASER_LINKS = 3
+TEASER_DENSITY = 0.3
 # Paragraph text (characters) a further chunk of a split body needs.
 MIN_CHUNK_CHARS = 40
 _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
@@ -284,7 +288,7 @@ class Layout:
                     if child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
                         if not link_dense(child):
                             add(self.lines(child))
-                    else:
+                    elif not self.teaser_list(child) and not self.other_post(child, container):
                         walk(child)
                 add(child.tail or "")
 
@@ -293,6 +297,20 @@ class Layout:
         else:
             add(self.lines(container))
         return paragraphs
+
+    def other_post(self, el, container) -> bool:
+        """An ``<article>`` inside the body container holding less text than the rest of
+        it: another post (a related or next post), not part of this one."""
+        if el.tag != "article":
+            return False
+        inner = self.lengths.get(el, 0)
+        return inner * 2 < self.lengths.get(container, 0)
+
+    def teaser_list(self, el) -> bool:
+        """A block of headline links with snippets inside the body ("Most read", "Popular"):
+        at least TEASER_LINKS links of headline length, TEASER_DENSITY or more of its text."""
+        headlines = sum(1 for a in el.iter("a") if len(text_of(a).strip()) >= 10)
+        return headlines >= TEASER_LINKS and self.link_density(el) >= TEASER_DENSITY
 
     def link_density(self, el) -> float:
         total = self.lengths.get(el, 0)
