@@ -29,7 +29,7 @@ from scrapy.http import TextResponse
 from crawler import dates
 from crawler.items import Article, RelatedLink
 from crawler.pages.layout import Layout, class_words, is_chrome_tag, is_prose, link_text_len, longer_than, text_of
-from crawler.pages.metadata import PUBLISHED_META, article_json_ld, meta_contents
+from crawler.pages.metadata import PUBLISHED_META, article_json_ld, meta_contents, script_dates
 from crawler.pages.navigation import ArticleNavigation
 from crawler.pages.rules import SiteRule
 from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_CHROME_WORDS, NAME, NO_BYLINE_TAGS,
@@ -364,6 +364,10 @@ class ArticlePage:
                     continue
                 if self._plausible(iso, url_day):
                     return iso, raw
+        for raw in script_dates(self.sel.root, self.timezone):
+            iso = dates.parse_machine_date(raw, self.timezone)
+            if iso and self._plausible(iso, url_day):
+                return iso, raw
         if url_day:
             return url_day.isoformat(), None
         return None, None

@@ -6,8 +6,10 @@ comments, trailing commas and raw control characters inside strings do not disca
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from zoneinfo import ZoneInfo
 
 from crawler.pages.vocabulary import ARTICLE_TYPES
 
@@ -78,4 +80,35 @@ def meta_contents(root) -> dict[str, str]:
             key = el.get(attr)
             if key and key not in found:
                 found[key] = content
+    return found
+
+
+# Publication times that pages hand to their own scripts (``var publish_time = "…"``,
+# ``"pubtime": "…"``, ``ct = "1614239213"`` as a Unix time): read only when the page shows no
+# dated byline, before the URL's day.
+_SCRIPT_DATE = re.compile(
+    r"""(?:\b|_)(?:publish_?time|publishTime|pub_?time|pubTime|pub_?date|pubDate|publish_?date|publishDate|"""
+    r"""datePublished|create_?time|createTime|ptime)["']?\s*[:=]\s*["'](?P<v>[^"'<>]{8,30})["']""",
+    re.I,
+)
+_UNIX_TIME = re.compile(r"""\bvar\s+ct\s*=\s*["'](?P<v>1\d{9})["']""")
+
+
+def script_dates(root, timezone: str) -> list[str]:
+    """Raw publication-time values found in inline scripts, in page order: text values as
+    written, Unix times (seconds) as ISO 8601 in ``timezone`` (the site's)."""
+    zone = ZoneInfo(timezone)
+
+    found = []
+    for script in root.iter("script"):
+        text = script.text or ""
+        if not text or script.get("src"):
+            continue
+        for m in _SCRIPT_DATE.finditer(text):
+            value = m["v"].strip()
+            if value.isdigit() and len(value) in (10, 13):
+                value = dt.datetime.fromtimestamp(int(value[:10]), zone).isoformat()
+            found.append(value)
+        for m in _UNIX_TIME.finditer(text):
+            found.append(dt.datetime.fromtimestamp(int(m["v"]), zone).isoformat())
     return found
