@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 
 from charset_normalizer.md import mess_ratio
 
@@ -21,13 +23,83 @@ _HSPACE = re.compile(r"[^\S\n]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s")
 
-# Share of "messy" characters (charset-normalizer's mess ratio) above which decoded text is
-# treated as mojibake. Calibrated on the fixture corpus: clean Chinese and mixed
-# Chinese/Latin pages score 0.0-0.05, GBK read as UTF-8 scores ~0.1, UTF-8 read as Latin-1
-# scores above 1.
-MOJIBAKE_MESS_RATIO = 0.08
-# Latin-1 supplement letters like Ã¦Â are the fingerprint of UTF-8 read as Latin-1.
-_LATIN1_MOJIBAKE = re.compile(r"[ÃÂÅÆÇÐÑØÞßàâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]")
+# -- mojibake -----------------------------------------------------------------------------------
+# Mojibake comes in two kinds, judged separately:
+# - bytes read with a single-byte code page (GBK or UTF-8 read as Latin-1, cp1251, koi8-r ...):
+#   dense accented Latin, Cyrillic or symbols, measured by charset-normalizer's mess ratio;
+# - bytes read with the wrong multi-byte CJK codec (Big5 as GBK, UTF-8 or Shift_JIS as GBK ...):
+#   well-formed Han characters drawn at random from the code space, measured by
+#   :func:`han_plausibility`. The mess ratio cannot judge CJK text: its rare-Han detector knows
+#   only ~500 simplified characters (correct Japanese and traditional text scores high) and it
+#   counts whole clauses as bad words for one ℃, ㎡ or ① inside them. So CJK scripts are blanked
+#   before the mess ratio is measured. Not recognized: EUC-KR Hangul read as GB18030, which lands
+#   on frequent characters (crawler.encoding never chooses GB18030 for it, see COMMON_HAN_SHARE).
+
+# Characters that say nothing about the decoding, removed before measuring: private-use code
+# points (GBK CMSs put the byte pair A3A0 before paragraphs as an indent, which GB18030 maps to
+# U+E5E5; editors' icon fonts use others), zero-width characters, soft hyphens, direction marks.
+# Only measuring skips them: the archived text keeps them (clean_line drops the invisible ones;
+# a private-use glyph may be an indent or a character the page's font draws).
+_UNMEASURED = re.compile(
+    "[\ue000-\uf8ff\U000f0000-\U0010ffff\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]"
+)
+# C1 controls are cp1252 punctuation (“ ” – …) that reached the text as stray bytes or as
+# &#147;-style references; they are measured as the characters they stand for.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_AS_CP1252 = {}
+for _byte in range(0x80, 0xA0):
+    try:
+        _C1_AS_CP1252[_byte] = bytes([_byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+# Arabic presentation forms (Quran quotations in Indonesian or Malay articles) are measured as
+# the letters they render (NFKC); the mess ratio would count every isolated form as mess.
+_ARABIC_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
+# CJK scripts, blanked (one space each, so the rest keeps its share) before the mess ratio: Han
+# (with extensions), kana, CJK punctuation, CJK compatibility (㎡), full- and half-width forms,
+# and the symbols CJK text sets next to digits and characters (℃ → ① ★ ※ Ⅱ), which the mess
+# ratio counts as suspicious after a digit and as bad inside a word (a whole clause, for CJK).
+_CJK = re.compile(
+    "[\u203b\u2100-\u21ff\u2460-\u24ff\u25a0-\u26ff\u3000-\u30ff\u3190-\u33ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U000323af]"
+)
+# UTF-8 read as Latin-1 or cp1252: a lead byte (Â-ô) followed by a continuation byte, which
+# reads as a Latin-1 sign (NBSP-¿), a cp1252 punctuation or a C1 control. Correct French,
+# Portuguese, Hungarian or Vietnamese text almost never has such pairs (é» and é” are the rare
+# exceptions), mojibake of any non-ASCII text is made of them.
+_UTF8_AS_LATIN1 = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+# Share of "messy" characters (charset-normalizer's mess ratio, on the text prepared as above)
+# above which it is mojibake. Calibrated on tests/fixtures/encoding (news paragraphs in simplified
+# and traditional Chinese, Japanese, Korean, Indonesian, Russian, Portuguese, French, Hungarian,
+# Vietnamese, English; Chinese with U+E5E5 indents; Chinese and Japanese weather, property and
+# sports figures with ℃ ㎡ × ① ★) and on the 127 gold bodies of the real-page set (Chinese,
+# English, Portuguese, Russian, German, Indonesian with Quran verses): correct text scores
+# 0.0-0.018 (highest: Hungarian). Before the preparation, the same texts scored up to 0.49 (℃ in
+# Chinese weather reports), 0.18 (U+E5E5 indents), 0.20 (Arabic presentation forms), 0.11 (C1
+# quotes). Single-byte mojibake (GBK, Big5, EUC-KR, UTF-8 or cp1251 read as Latin-1, cp1252,
+# cp1251, koi8-r, ptcp154, ISO-8859-13) scores 0.97-3.0; UTF-8 French read as Latin-1 0.41.
+MOJIBAKE_MESS_RATIO = 0.2
+# Characters of a text that garbled_reason judges (all of it for U+FFFD).
+MOJIBAKE_SAMPLE = 5000
+# Han plausibility (see han_plausibility), measured on the fixtures and the real-page gold bodies
+# with 20 Han characters or more: correct simplified or traditional Chinese and Japanese has at
+# most 1.3% rare Han characters; Han mojibake (Big5, UTF-8, Shift_JIS, cp1251 or EUC-JP read as
+# GB18030, the last measured against JIS X 0208; GBK read as Big5 or EUC-KR) has 21-77%. Fewer
+# Han characters than HAN_SAMPLE_MIN prove nothing.
+RARE_HAN_SHARE = 0.15
+HAN_SAMPLE_MIN = 20
+# Only for choosing an encoding (crawler.encoding), positive evidence: correct text has 43-85% of
+# its Han characters among the 532 most common (kanji-dense Japanese headlines 43%, a bare list
+# of personal names 20%); EUC-KR Hangul and EUC-JP kanji read as GB18030 land on frequent
+# characters, so they are not rare, but on common ones only 11-16% of the time. Too close to
+# names to refuse an article for, far enough to decline to choose GB18030 for a page.
+COMMON_HAN_SHARE = 0.25
+# Kana share (of kana and Han) from which text is Japanese: its Han characters must then be
+# JIS X 0208 kanji (EUC-JP read as GB18030 keeps its kana and turns kanji into simplified Chinese).
+_JAPANESE_KANA_SHARE = 0.25
 
 
 def clean_line(text: str) -> str:
@@ -75,14 +147,88 @@ def script_of(text: str) -> str | None:
     return "zh-Hant" if changed / len(sample) > 0.03 else "zh-Hans"
 
 
+@lru_cache(maxsize=1)
+def _frequent_han() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Han characters of the frequent levels of GB2312 (3755), Big5 (5401) and JIS X 0208
+    (2965) together; the kanji of JIS X 0208 (6355); charset-normalizer's 532 common ones."""
+    from charset_normalizer.constant import COMMON_CJK_CHARACTERS
+
+    def level(codec: str, leads: range, trails: list[int]) -> frozenset[str]:
+        chars = set()
+        for lead in leads:
+            for trail in trails:
+                try:
+                    chars.add(bytes((lead, trail)).decode(codec))
+                except UnicodeDecodeError:
+                    pass
+        return frozenset(c for c in chars if _HAN.match(c))
+
+    frequent = (level("gb2312", range(0xB0, 0xD8), [*range(0xA1, 0xFF)])
+                | level("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
+                | level("euc-jp", range(0xB0, 0xD0), [*range(0xA1, 0xFF)]))
+    kanji = level("euc-jp", range(0xB0, 0xF5), [*range(0xA1, 0xFF)])
+    return frequent, kanji, frozenset(COMMON_CJK_CHARACTERS)
+
+
+def han_plausibility(text: str, chars: int = 4000) -> tuple[int, float, float]:
+    """``(count, rare, common)`` for the Han characters in the first ``chars`` of ``text``:
+    their number; the share outside the frequent levels of GB2312, Big5 and JIS X 0208 (for
+    Japanese text, outside JIS X 0208); the share among the most common characters. Correctly
+    decoded Chinese or Japanese has few rare and many common ones; Han characters made from the
+    bytes of another encoding are drawn at random from the code space."""
+    frequent, kanji, common = _frequent_han()
+    count = kana = 0
+    han = []
+    for char, n in Counter(text[:chars]).items():
+        if "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff":  # _HAN
+            count += n
+            han.append((char, n))
+        elif "\u3040" <= char <= "\u30ff" or "\uff66" <= char <= "\uff9d":
+            kana += n
+    if not count:
+        return 0, 0.0, 0.0
+    if kana >= _JAPANESE_KANA_SHARE * (kana + count):
+        frequent = kanji
+    rare = sum(n for char, n in han if char not in frequent)
+    usual = sum(n for char, n in han if char in common)
+    return count, rare / count, usual / count
+
+
+def garbled_han(count: int, rare: float, common: float) -> bool:
+    """True when :func:`han_plausibility`'s answer proves mojibake."""
+    return count >= HAN_SAMPLE_MIN and rare > RARE_HAN_SHARE
+
+
+def fluent_han(count: int, rare: float, common: float, minimum: int = 4) -> bool:
+    """True when :func:`han_plausibility`'s answer proves correctly decoded Han text (at least
+    ``minimum`` characters, few rare, many common: see COMMON_HAN_SHARE)."""
+    return count >= minimum and rare <= RARE_HAN_SHARE and common >= COMMON_HAN_SHARE
+
+
+def _measurable(text: str) -> str:
+    """``text`` without what says nothing about its decoding (see _UNMEASURED, _C1_AS_CP1252,
+    _ARABIC_FORMS)."""
+    text = _UNMEASURED.sub("", text)
+    if _C1.search(text):
+        text = text.translate(_C1_AS_CP1252)
+    if _ARABIC_FORMS.search(text):
+        text = _ARABIC_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return text
+
+
 def garbled_reason(text: str) -> str | None:
-    """Why ``text`` looks like mojibake, or ``None`` when it reads as text."""
+    """Why ``text`` looks like mojibake, or ``None`` when it reads as text (judged on its first
+    MOJIBAKE_SAMPLE characters)."""
     if not text:
         return None
     if text.count("\ufffd") > max(3, len(text) // 200):
         return "replacement characters"
-    if len(_LATIN1_MOJIBAKE.findall(text)) > max(5, len(text) // 20):
+    text = _measurable(text[:MOJIBAKE_SAMPLE])
+    pairs = len(_UTF8_AS_LATIN1.findall(text))
+    if pairs >= 3 and 2 * pairs >= 0.3 * (len(text) - len(text.encode("ascii", "ignore"))):
         return "UTF-8 read as Latin-1"
-    if mess_ratio(text[:5000], maximum_threshold=1.0) > MOJIBAKE_MESS_RATIO:
+    if garbled_han(*han_plausibility(text)):
+        return "implausible Han characters"
+    if mess_ratio(_CJK.sub(" ", text), maximum_threshold=1.0) > MOJIBAKE_MESS_RATIO:
         return "mess ratio"
     return None
