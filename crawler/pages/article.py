@@ -28,12 +28,12 @@ from scrapy.http import TextResponse
 
 from crawler import dates
 from crawler.items import Article, RelatedLink
-from crawler.pages.layout import Layout, class_words, is_chrome_tag, is_prose, link_text_len, longer_than, text_of
+from crawler.pages.layout import SENTENCE_END, Layout, class_words, is_chrome_tag, is_prose, link_text_len, longer_than, text_of
 from crawler.pages.metadata import PUBLISHED_META, article_json_ld, meta_contents, script_dates
 from crawler.pages.navigation import ArticleNavigation
 from crawler.pages.rules import SiteRule
 from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_CHROME_WORDS, NAME, NO_BYLINE_TAGS,
-                                      NAME_WITH_LATIN, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, SIGNATURE_LINE, SITE_NAME_HINT, SOURCE,
+                                      NAME_WITH_LATIN, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, WEEKDAY, SIGNATURE_LINE, SITE_NAME_HINT, SOURCE,
                                       TITLE_SEPARATORS,
                                       TITLE_WORDS)
 from crawler.text import clean_line, han_share, script_of
@@ -65,7 +65,6 @@ LISTING_LINK_DENSITY = 0.5
 URL_DATE_TOLERANCE_DAYS = 31
 # Headlines are 2-120 characters; longer "headings" are paragraphs.
 MAX_TITLE_CHARS = 120
-_SENTENCE_END = re.compile(r"[。！？!?…]|\.(?:\s|$)")
 # Article URLs of Chinese CMSs carry a long numeric id (content_1234567, news_1057, t20210125_1).
 _ARTICLE_URL = re.compile(r"\d{4,}[^/]*\.[a-z]{3,5}$|/t\d{8}_\d+")
 _HEADING_TAGS = ("h1", "h2", "h3")
@@ -236,7 +235,7 @@ class ArticlePage:
                 continue  # breadcrumbs, tool links
             emphasised = el.tag in ("h1", "h2", "h3", "strong", "b", "center") or el.get("align") == "center" \
                 or el.get("size") is not None
-            if emphasised and 2 <= len(text) <= 60 and not _SENTENCE_END.search(text[-1:]):
+            if emphasised and 2 <= len(text) <= 60 and not SENTENCE_END.search(text[-1:]):
                 return text, el
             break
         return None, None
@@ -272,7 +271,13 @@ class ArticlePage:
         body_start = containers[0] if containers else None
         chrome = self._chrome_ancestors
         for el, own in self.layout.own:
-            if el.tag in NO_BYLINE_TAGS or not BYLINE_HINT.search(own):
+            permalink = 0  # characters of a date that is a link's text
+            if el.tag == "a" and _only_a_date(own):
+                permalink = len(own.strip())
+                el = el.getparent()  # a permalink date: "Posted by 老王 at <a>2009-10-18 21:37</a>"
+                if el is None:
+                    continue
+            elif el.tag in NO_BYLINE_TAGS or not BYLINE_HINT.search(own):
                 continue
             parent = el.getparent()
             if len(own) > 200 or el is body_start or (el.tag == "p" and parent is body_start):
@@ -289,7 +294,8 @@ class ArticlePage:
             if any(anc in chrome or self._date_chrome(anc) and not self.layout.is_holder(anc)
                    for anc in el.iterancestors()):
                 continue
-            if parent is not None and not longer_than(parent, 1000) and link_text_len(parent) * 2 > len(text_of(parent).strip()):
+            if parent is not None and not longer_than(parent, 1000) \
+                    and (link_text_len(parent) - permalink) * 2 > len(text_of(parent).strip()):
                 continue  # a row of a link list (title link + date)
             out.append((text, el))
         out.sort(key=self._byline_rank(containers))
@@ -330,6 +336,13 @@ class ArticlePage:
 
     # -- date -------------------------------------------------------------------------------
 
+    def _is_today(self, iso: str) -> bool:
+        """True for the fetch day (one day either way: the page's clock is in its own zone)."""
+        try:
+            return self.fetch_day is not None and abs((dt.date.fromisoformat(iso[:10]) - self.fetch_day).days) <= 1
+        except ValueError:
+            return False
+
     def _plausible(self, iso: str, url_day: dt.date | None) -> bool:
         """A publication date is not after the fetch day, nor far from the URL's date."""
         try:
@@ -358,10 +371,14 @@ class ArticlePage:
                 iso = dates.parse_machine_date(raw, self.timezone)
                 if iso and self._plausible(iso, url_day):
                     return iso, raw
-        for text, _ in self._byline_texts:
+        headline = self._headline[1]
+        for text, el in self._byline_texts:
+            above = headline is not None and self._order.get(el, 0) < self._order.get(headline, 0)
             for iso, raw, offset in dates.text_dates(text, self.timezone):
                 if NOT_PUBLICATION.search(text[max(0, offset - 12):offset]):
                     continue
+                if WEEKDAY.match(text[offset + len(raw):]) and (above or self._is_today(iso)):
+                    continue  # the portal's "today is" line (2026年12月1日 星期二)
                 if self._plausible(iso, url_day):
                     return iso, raw
         for raw in script_dates(self.sel.root, self.timezone):
@@ -407,8 +424,15 @@ class ArticlePage:
         if signed:
             return signed
         meta = self.meta("author", "article:author")
-        # a CMS account ("L_104485", "admin01") is not a name
-        return meta if meta and not re.search(r"[\d_@]|^https?:", meta) else None
+        # only a name the page shows: not a CMS account ("L_104485"), not the software's credit
+        if meta and not re.search(r"[\d_@]|^https?:", meta) and " ".join(meta.split()) in self._visible_text:
+            return meta
+        return None
+
+    @cached_property
+    def _visible_text(self) -> str:
+        """The page's visible text, white space collapsed (to check metadata against)."""
+        return " ".join(" ".join(text for _, text in self.layout.own).split())
 
     def _signed_names(self) -> str | None:
         """The reporters who signed the body: a signature closing its last paragraphs or a
@@ -476,7 +500,7 @@ class ArticlePage:
             if title and (first == title or first in title or title in first and len(first) < len(title) + 20):
                 paragraphs = paragraphs[1:]
                 continue
-            if not _SENTENCE_END.search(first) and dates.text_dates(first) and len(first) <= 60:
+            if not SENTENCE_END.search(first) and dates.text_dates(first) and len(first) <= 60:
                 paragraphs = paragraphs[1:]
                 continue
             break
@@ -520,10 +544,12 @@ class ArticlePage:
         if vouched:
             return None
         text = "".join(paragraphs)
-        sentences = len(_SENTENCE_END.findall(text))
+        sentences = len(SENTENCE_END.findall(text))
         prose = body_len >= PROSE_BODY_CHARS and sentences >= PROSE_SENTENCES
         dated = published is not None or bool(_ARTICLE_URL.search(urlsplit(self.response.url).path))
         if method == "markup":
+            if self.layout.is_listing(self.layout.containers[0]):
+                return "link list"
             density = self.link_density()
             limit = LISTING_LINK_DENSITY if prose and (title or dated) else MAX_LINK_DENSITY
             if density > limit:
@@ -573,6 +599,12 @@ class ArticlePage:
         article.add_alias(self.response.url)  # as fetched (e.g. with tracking parameters) ...
         article.add_alias(canonicalize(self.response.url))  # ... and canonicalized
         return article
+
+
+def _only_a_date(text: str) -> bool:
+    """True when ``text`` is a date and nothing more (a permalink's text)."""
+    found = dates.text_dates(text)
+    return bool(found) and len(text.strip()) - len(found[0][1]) <= 3
 
 
 def _has_meta(response) -> bool:

@@ -10,7 +10,7 @@ import re
 from functools import cached_property
 
 from crawler.dates import text_dates
-from crawler.pages.vocabulary import (BOILERPLATE, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
+from crawler.pages.vocabulary import (AD_LINE, BOILERPLATE, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
                                       RELATED_HEADINGS, SKIP_TAGS)
 from crawler.text import clean_line
 
@@ -30,6 +30,12 @@ HOLDER_SHARE = 0.5
 # teaser list, not article text (real paragraphs cite with one or two links).
 TEASER_LINKS = 3
 TEASER_DENSITY = 0.3
+# Characters of its own (not link) text that keep a link-rich paragraph in the body.
+PROSE_OUTSIDE_LINKS = 40
+SENTENCE_END = re.compile(r"[。！？!?…]|\.(?:\s|$)")
+# A listing: at least MIN_LISTING_ITEMS children starting with a link of headline length.
+MIN_LISTING_ITEMS = 4
+MIN_ITEM_LINK_CHARS = 8
 # Paragraph text (characters) a further chunk of a split body needs.
 MIN_CHUNK_CHARS = 40
 _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
@@ -278,8 +284,13 @@ class Layout:
             paragraphs.extend(line for line in map(clean_line, text.split("\n")) if is_prose(line))
 
         def link_dense(el) -> bool:
+            """Mostly link text: a link row, unless a ``<p>`` of prose holds the links (a lede
+            with several linked names keeps PROSE_OUTSIDE_LINKS characters of its own text)."""
             total = len(text_of(el).strip())
-            return not total or link_text_len(el) / total >= 0.5
+            links = link_text_len(el)
+            if not total or links / total < 0.5:
+                return not total
+            return el.tag != "p" or total - links < PROSE_OUTSIDE_LINKS or not SENTENCE_END.search(text_of(el))
 
         def walk(el) -> None:
             add(el.text or "")
@@ -297,6 +308,33 @@ class Layout:
         else:
             add(self.lines(container))
         return paragraphs
+
+    def listing_items(self, el) -> int:
+        """How many of ``el``'s children are items of a listing: blocks whose text starts
+        with a headline link (MIN_ITEM_LINK_CHARS or more), as in channel, tag and search pages
+        (a headline link, then a snippet, a date, a source). Article paragraphs start with text."""
+        items = 0
+        for child in el:
+            if not isinstance(child.tag, str) or not self.lengths.get(child):
+                continue
+            for node in child.iter():
+                if not isinstance(node.tag, str):
+                    continue
+                if (node.text or "").strip():
+                    anchor = node if node.tag == "a" else next(
+                        (a for a in node.iterancestors("a") if a is child or child in a.iterancestors()), None)
+                    if anchor is not None and len(text_of(anchor).strip()) >= MIN_ITEM_LINK_CHARS:
+                        items += 1
+                    break
+                if node is not child and (node.tail or "").strip():
+                    break
+        return items
+
+    def is_listing(self, el) -> bool:
+        """True when most of ``el``'s children (and at least MIN_LISTING_ITEMS) are listing items."""
+        children = [c for c in el if isinstance(c.tag, str) and self.lengths.get(c)]
+        items = self.listing_items(el)
+        return items >= MIN_LISTING_ITEMS and items * 2 >= len(children)
 
     def other_post(self, el, container) -> bool:
         """An ``<article>`` inside the body container holding less text than the rest of
@@ -352,6 +390,6 @@ def is_prose(line: str) -> bool:
     """False for empty lines, byline/editor/tool lines and site footer lines."""
     if not line:
         return False
-    if len(line) <= BOILERPLATE_MAX_LEN and BOILERPLATE.match(line):
+    if len(line) <= BOILERPLATE_MAX_LEN and (BOILERPLATE.match(line) or AD_LINE.match(line)):
         return False
     return not (len(line) <= 200 and FOOTER.search(line))

@@ -32,10 +32,10 @@ CHROME_WORDS = frozenset({
     "nav", "navbar", "navigation", "menu", "submenu", "footer", "share", "sharing", "bdshare", "social",
     "related", "xgxw", "recommend", "recommended", "advert", "advertisement", "ads", "banner", "comment",
     "comments", "copyright", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "qrcode", "ewm",
-    "pagination", "fenye", "toolbar", "subscribe", "infobox", "navbox", "newsletter", "popup", "modal", "cookie",
+    "pagination", "fenye", "toolbar", "subscribe", "infobox", "navbox", "ad", "caption", "editsection", "newsletter", "popup", "modal", "cookie",
 })
 CHROME_NAMES = frozenset({
-    "header", "ad", "hot", "editor", "caption", "picinfo", "pic-info", "imgdesc", "img-desc", "tag", "tags",
+    "header", "hot", "editor", "picinfo", "pic-info", "imgdesc", "img-desc", "tag", "tags",
     "keyword", "keywords", "page", "pages", "print", "tool", "tools", "byline", "info", "source", "author",
     "meta", "side", "aside", "top", "bottom", "left", "right", "footnav", "topnav", "dateline", "widget",
 })
@@ -53,11 +53,17 @@ BOILERPLATE = re.compile(
     r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>|第\s*\d+\s*页\s*/\s*共|<<\s*上一页))"
 )
 BOILERPLATE_MAX_LEN = 60
+# Lines that are only an advertisement marker.
+AD_LINE = re.compile(r"^\s*(?:advertisement|advert|ad|sponsored|广告|廣告|推广|推廣)\s*$", re.I)
 # Site footer lines (licences, copyright), dropped wherever they appear.
 FOOTER = re.compile(r"ICP备|ICP備|版权所有|版權所有|Copyright|All Rights Reserved|公网安备|公網安備|"
                     r"举报电话|舉報電話|主办[:：]|主辦[:：]|承办[:：]|承辦[:：]|版权声明|版權聲明", re.I)
 
-SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40})")
+# The value of a 来源 label ends at white space, a separator or the next label with its colon
+# ("来源:开源中国社区点击:次"; "来源：青岛发布" is one name).
+_NEXT_LABEL = r"点击|點擊|浏览|瀏覽|阅读|閱讀|作者|编辑|編輯|责任|責任|发布|發佈|發布|发表|發表|时间|時間|日期|字号|字號"
+SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40}?)(?=$|[\s|｜/,，　]|(?:"
+                    + _NEXT_LABEL + r")\s*[:：])")
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|本报记者|本報記者)\s*[:：]?\s*|(?:^|\s)文\s*[/／:：]\s*")
 NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)*)$")
 NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
@@ -82,14 +88,17 @@ NO_BYLINE_TAGS = {"script", "style", "head", "title", "meta", "a", "option", "se
 BYLINE_WORDS = frozenset({"info", "byline", "meta", "source", "author", "date", "time", "pubtime", "publish",
                           "dateline", "post", "article", "entry", "attr", "laiyuan", "sj", "ly"})
 # Class/id words of containers whose dates are never the article's (lists, sidebars, headers).
-DATE_CHROME_WORDS = frozenset({"related", "xgxw", "footer", "copyright", "hot", "list", "nav", "sidebar",
+DATE_CHROME_WORDS = frozenset({"related", "xgxw", "copyright", "hot", "list", "nav", "sidebar",
                                "header", "top", "topbar", "calendar", "weather", "widget", "comment",
                                "comments", "reply", "infobox", "archive", "archives"})
 # Words next to a date that say it is not a publication date (birth dates in infoboxes,
 # "blog created on", "registered", "last login", "member since").
 NOT_PUBLICATION = re.compile(r"出生|生于|生於|诞生|誕生|逝世|卒于|卒於|建立于|建立於|创建于|創建於|注册|註冊|"
                              r"加入于|加入時間|加入时间|登录|登錄|最后登录|最後登錄|上次登录|born|died|joined|"
-                             r"member since|registered|last login", re.I)
+                             r"member since|registered|last login|"
+                             # times of an event the article announces, not of the article
+                             r"(?:演出|活动|活動|开始|開始|截止|报名|報名|举办|舉辦|会议|會議|比赛|比賽|开幕|開幕|营业|營業|"
+                             r"考试|考試|开放|開放|有效|出发|出發|开奖|開獎|上映|发车|發車)(?:时间|時間|日期)", re.I)
 # A weekday after a date: the "today is" line of a portal's header (2026年12月1日 星期二).
 WEEKDAY = re.compile(r"^\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]")
 
