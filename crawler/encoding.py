@@ -160,7 +160,8 @@ def _detect(sample: bytes) -> str | None:
 
 def _choose(body: bytes, declared: str | None) -> tuple[str, bytes | None]:
     """The encoding to decode ``body`` with, and the text sample it was chosen on; no sample
-    when the body is valid UTF-8 (which is what a non-ASCII body that decodes as UTF-8 is)."""
+    when the body is valid UTF-8 (which is what a non-ASCII body that decodes as UTF-8 is) or
+    when the sample was proven to read as plausible Han text (nothing left to retry)."""
     if declared and declared not in _PERMISSIVE and _decodes(body, declared):
         return declared, None if declared == "utf-8" else text_sample(body)
     if _decodes(body, "utf-8"):
@@ -169,7 +170,7 @@ def _choose(body: bytes, declared: str | None) -> tuple[str, bytes | None]:
     # Nothing else (Big5, Shift_JIS, EUC, any single-byte text) reads as plausible GB18030 Han
     # text, so a fit settles it without asking the detector.
     if _cjk_fit(sample, "gb18030"):
-        return "gb18030", sample
+        return "gb18030", None
     if _only_punctuation(sample):
         return "cp1252", sample
     if declared and not _garbled(sample, declared):

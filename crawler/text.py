@@ -71,6 +71,10 @@ _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
+_CJK_RUN = re.compile(_CJK.pattern + "+")
+# Non-CJK characters (white space aside) the mess ratio needs to say anything: below this, a
+# CJK text's few Latin words and digits are judged by han_plausibility alone.
+MESS_MIN_CHARS = 32
 # Share of "messy" characters (charset-normalizer's mess ratio, on the text prepared as above)
 # above which it is mojibake. Calibrated on tests/fixtures/encoding (news paragraphs in simplified
 # and traditional Chinese, Japanese, Korean, Indonesian, Russian, Portuguese, French, Hungarian,
@@ -147,6 +151,12 @@ def script_of(text: str) -> str | None:
     return "zh-Hant" if changed / len(sample) > 0.03 else "zh-Hans"
 
 
+# Han characters (with the Yijing hexagram block) and kana as sets: counting by set intersection
+# with a text's distinct characters costs far less than testing each one in Python.
+_HAN_CHARS = frozenset(map(chr, [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]))
+_KANA_CHARS = frozenset(map(chr, [*range(0x3040, 0x3100), *range(0xFF66, 0xFF9E)]))
+
+
 @lru_cache(maxsize=1)
 def _frequent_han() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Han characters of the frequent levels of GB2312 (3755), Big5 (5401) and JIS X 0208
@@ -170,27 +180,25 @@ def _frequent_han() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frequent, kanji, frozenset(COMMON_CJK_CHARACTERS)
 
 
-def han_plausibility(text: str, chars: int = 4000) -> tuple[int, float, float]:
+def han_plausibility(text: str, chars: int = 1500) -> tuple[int, float, float]:
     """``(count, rare, common)`` for the Han characters in the first ``chars`` of ``text``:
     their number; the share outside the frequent levels of GB2312, Big5 and JIS X 0208 (for
     Japanese text, outside JIS X 0208); the share among the most common characters. Correctly
     decoded Chinese or Japanese has few rare and many common ones; Han characters made from the
     bytes of another encoding are drawn at random from the code space."""
     frequent, kanji, common = _frequent_han()
-    count = kana = 0
-    han = []
-    for char, n in Counter(text[:chars]).items():
-        if "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff":  # _HAN
-            count += n
-            han.append((char, n))
-        elif "\u3040" <= char <= "\u30ff" or "\uff66" <= char <= "\uff9d":
-            kana += n
-    if not count:
+    counts = Counter(text[:chars])
+    seen = set(counts)  # a set: intersections then walk the smaller side
+    han = seen & _HAN_CHARS
+    if not han:
         return 0, 0.0, 0.0
+    get = counts.__getitem__
+    count = sum(map(get, han))
+    kana = sum(map(get, seen & _KANA_CHARS))
     if kana >= _JAPANESE_KANA_SHARE * (kana + count):
         frequent = kanji
-    rare = sum(n for char, n in han if char not in frequent)
-    usual = sum(n for char, n in han if char in common)
+    rare = sum(map(get, han - frequent))
+    usual = sum(map(get, han & common))
     return count, rare / count, usual / count
 
 
@@ -229,6 +237,12 @@ def garbled_reason(text: str) -> str | None:
         return "UTF-8 read as Latin-1"
     if garbled_han(*han_plausibility(text)):
         return "implausible Han characters"
-    if mess_ratio(_CJK.sub(" ", text), maximum_threshold=1.0) > MOJIBAKE_MESS_RATIO:
+    # CJK runs are blanked (see _CJK): judged on the rest, with a run as one space, and the
+    # ratio scaled back to the whole text's length (blanks are never messy), as if each CJK
+    # character were a space: the same measure, without feeding thousands of blanks to it.
+    rest = _CJK_RUN.sub(" ", text)
+    if len(rest) - rest.count(" ") < MESS_MIN_CHARS:
+        return None
+    if mess_ratio(rest, maximum_threshold=1.0) * len(rest) / len(text) > MOJIBAKE_MESS_RATIO:
         return "mess ratio"
     return None

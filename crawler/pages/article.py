@@ -69,6 +69,8 @@ MAX_TITLE_CHARS = 120
 _ARTICLE_URL = re.compile(r"\d{4,}[^/]*\.[a-z]{3,5}$|/t\d{8}_\d+")
 _HEADING_TAGS = ("h1", "h2", "h3")
 _TITLE_CANDIDATE_TAGS = {"h1", "h2", "h3", "h4", "div", "td", "span", "p", "strong", "b", "font", "a", "header"}
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_TITLE_HINT = re.compile(r"tit|head|bt|subject|topic")
 _SITE_WORDS = {"site", "logo", "brand", "header", "masthead", "blogname", "sitename", "site-title", "headermaintitle"}
 
 
@@ -91,6 +93,7 @@ class ArticlePage:
         self.timezone = rule.timezone if rule and rule.timezone else timezone
         self.sel: Selector = response.selector
         self.body_method: str | None = None  # set by article(): rule, markup or trafilatura
+        self._date_chrome_of: dict = {}
         meta_time = response.meta.get("news_fetched_at") if _has_meta(response) else None
         self.fetched_at = fetched_at or meta_time or _utc_now()
 
@@ -119,10 +122,10 @@ class ArticlePage:
                 return self._metas[name]
         return None
 
-    @cached_property
+    @property
     def _order(self) -> dict:
         """Each element's position in document order."""
-        return {el: i for i, el in enumerate(self.sel.root.iter())}
+        return self.layout.order
 
     def _rule_text(self, field: str) -> str | None:
         nodes = self.rule.select(self.sel, field)
@@ -161,20 +164,31 @@ class ArticlePage:
         """Elements that may hold the headline, in page order: ``<h1>``-``<h3>`` and elements
         whose class/id names a title, short, outside page chrome."""
         out = []
-        for el in self.sel.root.iter(*_TITLE_CANDIDATE_TAGS):
-            if el.tag not in _HEADING_TAGS:
+        for el in self.layout.elements:
+            tag = el.tag
+            if tag not in _TITLE_CANDIDATE_TAGS:
+                continue
+            if tag not in _HEADING_TAGS:
+                raw = f"{el.get('class', '')} {el.get('id', '')}".lower()
+                if not _TITLE_HINT.search(raw):
+                    continue  # cheap test first: most elements have no title-like class
                 names, words = class_words(el)
                 if not (names | words) & TITLE_WORDS and not any("title" in w or "headline" in w for w in names):
                     continue
-            names, words = class_words(el)
-            if (names | words) & _SITE_WORDS or self.layout.skipped(el) and el.tag != "h1":
-                continue
-            if longer_than(el, MAX_TITLE_CHARS * 2):
-                continue
-            text = clean_line(text_of(el))
-            if 2 <= len(text) <= MAX_TITLE_CHARS:
+            text = self._title_text(el)
+            if text:
                 out.append((el, text))
         return out
+
+    def _title_text(self, el) -> str | None:
+        """The text of a headline candidate, or None when it is page chrome or not headline-sized."""
+        names, words = class_words(el)
+        if (names | words) & _SITE_WORDS or el.tag != "h1" and self.layout.skipped(el):
+            return None
+        if longer_than(el, MAX_TITLE_CHARS * 2):
+            return None
+        text = clean_line(text_of(el))
+        return text if 2 <= len(text) <= MAX_TITLE_CHARS else None
 
     def _is_site_name(self, el, text: str) -> bool:
         """An ``<h1>`` that names the site: the logo link to the home page, or og:site_name."""
@@ -195,9 +209,13 @@ class ArticlePage:
             text = " ".join(t.strip() for t in ruled.xpath("string()").getall() if t.strip())
             if text:
                 return text, ruled[0].root
-        candidates = self._title_candidates()
         known = [clean_line(str(k)) for k in (self._html_title, self.json_ld.get("headline"), self.meta("og:title"))
                  if isinstance(k, str) and k.strip()]
+        for el in self.sel.root.iter("h1"):  # the common case, before looking at every element
+            text = self._title_text(el)
+            if text and any(k.startswith(text) for k in known) and not self._is_site_name(el, text):
+                return text, el
+        candidates = self._title_candidates()
         # the heading that the page's <title> starts with (or that metadata names)
         by_rank = sorted(candidates, key=lambda c: (c[0].tag != "h1", c[0].tag not in _HEADING_TAGS))
         for el, text in by_rank:
@@ -272,7 +290,7 @@ class ArticlePage:
         chrome = self._chrome_ancestors
         for el, own in self.layout.own:
             permalink = 0  # characters of a date that is a link's text
-            if el.tag == "a" and _only_a_date(own):
+            if el.tag == "a" and _YEAR.search(own) and _only_a_date(own):
                 permalink = len(own.strip())
                 el = el.getparent()  # a permalink date: "Posted by 老王 at <a>2009-10-18 21:37</a>"
                 if el is None:
@@ -323,10 +341,13 @@ class ArticlePage:
             return 2, at - end
         return key
 
-    @staticmethod
-    def _date_chrome(el) -> bool:
-        names, words = class_words(el)
-        return bool((names | words) & DATE_CHROME_WORDS)
+    def _date_chrome(self, el) -> bool:
+        """True for containers whose dates are not the article's (see DATE_CHROME_WORDS)."""
+        found = self._date_chrome_of.get(el)
+        if found is None:
+            names, words = class_words(el)
+            found = self._date_chrome_of[el] = bool((names | words) & DATE_CHROME_WORDS)
+        return found
 
     @cached_property
     def _chrome_ancestors(self) -> set:

@@ -39,15 +39,24 @@ MIN_ITEM_LINK_CHARS = 8
 # Paragraph text (characters) a further chunk of a split body needs.
 MIN_CHUNK_CHARS = 40
 _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_INVISIBLE = ("script", "style")
 _SKIP_OWN = ("script", "style", "head", "title", "meta", "html")
 
 
 def text_of(el) -> str:
     """The visible text of an lxml element, without scripts, styles and comments."""
-    parts = [el.text or ""] if el.tag not in ("script", "style") else []
+    if not len(el):  # no children: a link, a span
+        return "" if el.tag in _INVISIBLE else el.text or ""
+    if el.tag not in _INVISIBLE and next(el.iter(*_INVISIBLE), None) is None:
+        return "".join(el.itertext())  # lxml's own walk (skips comments): the common case
+    return _visible_text(el)
+
+
+def _visible_text(el) -> str:
+    parts = [el.text or ""] if el.tag not in _INVISIBLE else []
     for child in el:
-        if isinstance(child.tag, str) and child.tag not in ("script", "style"):
-            parts.append(text_of(child))
+        if isinstance(child.tag, str) and child.tag not in _INVISIBLE:
+            parts.append(_visible_text(child))
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -95,35 +104,43 @@ def hidden(el) -> bool:
     return "display:none" in (el.get("style") or "").replace(" ", "").lower()
 
 
-def own_texts(root) -> list[tuple]:
+def own_texts(elements: list, order: dict) -> list[tuple]:
     """``(element, own text)`` for every element with text of its own (its text and its
-    children's tails), in page order. One walk of the tree: with lxml.html every element
-    touched from Python costs a lookup."""
+    children's tails), in page order (``order``: each element's position). ``elements``: the
+    tree in document order (``root.iter()``, comments included), walked once: with lxml.html
+    every element touched costs a lookup."""
     texts: dict = {}
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            texts[el] = [el.text] if el.text else []
-        if el.tail:
+    for el in elements:
+        text = el.text
+        if text and el.tag.__class__ is str:  # comments have text too
+            texts[el] = [text]
+        tail = el.tail
+        if tail:
             parent = el.getparent()
             if parent is not None:
-                texts[parent].append(el.tail)
+                parts = texts.get(parent)
+                if parts is None:
+                    texts[parent] = [tail]
+                else:
+                    parts.append(tail)
     out = []
     for el, parts in texts.items():
-        if parts and el.tag not in _SKIP_OWN:
-            own = "".join(parts)
-            if own.strip():
+        if el.tag not in _SKIP_OWN:
+            own = "".join(parts) if len(parts) > 1 else parts[0]
+            if not own.isspace():
                 out.append((el, own))
+    out.sort(key=lambda item: order[item[0]])
     return out
 
 
-def text_lengths(root, own: list[tuple]) -> dict:
+def text_lengths(elements: list, own: list[tuple]) -> dict:
     """Characters of visible text under each element (``own`` from :func:`own_texts`)."""
-    lengths = dict.fromkeys(root.iter(), 0)
+    lengths = dict.fromkeys(elements, 0)
     for el, text in own:
         lengths[el] = len(text.strip())
-    for el in reversed(list(lengths)):  # pre-order reversed: children before parents
+    for el in reversed(elements):  # document order reversed: children before parents
         parent = el.getparent()
-        if parent is not None and parent in lengths:
+        if parent is not None:
             lengths[parent] += lengths[el]
     return lengths
 
@@ -133,8 +150,11 @@ class Layout:
 
     def __init__(self, root):
         self.root = root
-        self.own = own_texts(root)
-        self.lengths = text_lengths(root, self.own)
+        self.elements = list(root.iter())
+        self.order = dict(zip(self.elements, range(len(self.elements))))  # document order
+        self._chrome_classes: dict = {}
+        self.own = own_texts(self.elements, self.order)
+        self.lengths = text_lengths(self.elements, self.own)
         body = root.find("body")
         self.page_chars = max(self.lengths.get(body if body is not None else root, 0), 1)
         self.related_list = self.related_containers()
@@ -143,11 +163,18 @@ class Layout:
 
     # -- chrome -----------------------------------------------------------------------------
 
+    def chrome_class(self, el) -> bool:
+        """:func:`has_chrome_class`, remembered per element (ancestors are asked often)."""
+        found = self._chrome_classes.get(el)
+        if found is None:
+            found = self._chrome_classes[el] = has_chrome_class(el)
+        return found
+
     def is_chrome(self, el) -> bool:
         """Chrome inside a chosen container: chrome tags, chrome classes, related lists."""
         if not isinstance(el.tag, str):
             return False
-        return el.tag in SKIP_TAGS or el in self.related or has_chrome_class(el) or hidden(el)
+        return el.tag in SKIP_TAGS or el in self.related or self.chrome_class(el) or hidden(el)
 
     def is_holder(self, el) -> bool:
         """True for wrappers of the article: holding an ``<h1>`` or most of the page's text
@@ -166,7 +193,7 @@ class Layout:
                 return True
             if hidden(node) or node in self.related:
                 return True
-            if has_chrome_class(node) and (node is el or not self.is_holder(node)):
+            if self.chrome_class(node) and (node is el or not self.is_holder(node)):
                 return True
             node = node.getparent()
         return False
@@ -243,7 +270,7 @@ class Layout:
                 inside.update(el.iter())
         if len(chunks) == 1:
             return chunks
-        order = {el: i for i, el in enumerate(self.root.iter())}
+        order = self.order
         chunks.sort(key=lambda el: order[el])
         if self._dated_between(chunks, order):
             return chunks[:1]  # posts of a thread, each under its own dated byline: the opening post
