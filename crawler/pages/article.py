@@ -109,7 +109,8 @@ class ArticlePage:
 
     @cached_property
     def json_ld(self) -> dict:
-        return article_json_ld(self.sel.xpath('//script[@type="application/ld+json"]/text()').getall())
+        return article_json_ld([s.text for s in self.sel.root.iter("script")
+                                if s.text and (s.get("type") or "").strip().lower() == "application/ld+json"])
 
     @cached_property
     def _metas(self) -> dict[str, str]:
@@ -146,7 +147,8 @@ class ArticlePage:
     def url(self) -> tuple[str, str]:
         """``(url, url_source)``: ``<link rel=canonical>`` on the same site (``canonical``),
         else the final URL (``fetched``, or ``copy`` when it looks like a print/mobile copy)."""
-        canonical = self.sel.xpath('//link[@rel="canonical"]/@href').get()
+        canonical = next((link.get("href") for link in self.sel.root.iter("link")
+                          if link.get("rel") == "canonical" and link.get("href")), None)
         if canonical:
             absolute = urljoin(self.response.url, canonical.strip())
             if absolute.startswith("http") and same_site(absolute, self.response.url):
@@ -158,7 +160,8 @@ class ArticlePage:
 
     @cached_property
     def _html_title(self) -> str:
-        return clean_line(self.sel.xpath("//title/text()").get() or "")
+        title = next(self.sel.root.iter("title"), None)
+        return clean_line(title.text or "") if title is not None else ""
 
     def _title_candidates(self) -> list:
         """Elements that may hold the headline, in page order: ``<h1>``-``<h3>`` and elements
@@ -374,6 +377,18 @@ class ArticlePage:
             return False
         return not (url_day and abs((day - url_day).days) > URL_DATE_TOLERANCE_DAYS)
 
+    def _time_datetime(self) -> str | None:
+        """The ``datetime`` of the first ``<time itemprop=datePublished>``, else of the first
+        ``<time>`` inside an ``<article>``."""
+        times = [t for t in self.sel.root.iter("time") if t.get("datetime")]
+        for t in times:
+            if t.get("itemprop") == "datePublished":
+                return t.get("datetime")
+        for t in times:
+            if any(a.tag == "article" for a in t.iterancestors()):
+                return t.get("datetime")
+        return None
+
     def published_at(self) -> tuple[str | None, str | None]:
         """``(iso, raw)``: rule, metadata, the byline next to the headline, then the day in the
         URL path. Dates after the fetch day or far from the URL's date are passed over."""
@@ -386,7 +401,7 @@ class ArticlePage:
         for raw in (
             self.json_ld.get("datePublished"),
             self.meta(*PUBLISHED_META),
-            self.sel.xpath("//time[@itemprop='datePublished']/@datetime | //article//time/@datetime").get(),
+            self._time_datetime(),
         ):
             if isinstance(raw, str):
                 iso = dates.parse_machine_date(raw, self.timezone)
@@ -550,7 +565,7 @@ class ArticlePage:
         script = script_of(body)
         if script:
             return script
-        lang = self.sel.xpath("/html/@lang").get()
+        lang = self.sel.root.get("lang") if self.sel.root.tag == "html" else None
         return lang.strip() if lang and lang.strip() else None
 
     def verdict(self, title: str | None, published: str | None, paragraphs: list[str], method: str) -> str | None:

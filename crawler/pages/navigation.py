@@ -51,7 +51,8 @@ class ArticleNavigation:
         """Other copies of this same article the page links to: ``<link rel=alternate>`` with a
         media query (mobile pages), and "打印本页"/"手机版" links whose URL carries the
         article's numeric id. Fetching them lets the archive keep their URLs as aliases."""
-        urls = self.sel.xpath('//link[@rel="alternate"][@media]/@href').getall()
+        urls = [link.get("href") for link in self.sel.root.iter("link")
+                if link.get("rel") == "alternate" and link.get("media") is not None and link.get("href")]
         article_id = re.findall(r"\d{4,}", urlsplit(self.url).path)
         if article_id:
             for a in self.sel.root.iter("a"):
