@@ -275,6 +275,14 @@ def test_publication_date(name, url, fetched_at, expected):
     assert fields(rec, expected) == expected
 
 
+def test_fetch_day_is_the_sites_day():
+    """Fetched at 07:30 in Qingdao, still the previous day in UTC: the article published at
+    07:01 local time that morning is not "after the fetch day"."""
+    rec = record(fetch("title_from_title_tag.html", "https://new.qq.example/rain/a/20240305A01XYZ00",
+                       "2024-03-04T23:30:00+00:00"))
+    assert rec["published_at"] == "2024-03-05T07:01:12+08:00"
+
+
 # -- 6. titles ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, url, expected", [

@@ -22,10 +22,12 @@ import datetime as dt
 import re
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from archive.db import utc_now
 from crawler import dates
 from crawler.items import Article, RelatedLink
 from crawler.pages.layout import SENTENCE_END, Layout, class_words, is_chrome_tag, is_prose, link_text_len, longer_than, text_of
@@ -33,7 +35,7 @@ from crawler.pages.metadata import PUBLISHED_META, article_json_ld, meta_content
 from crawler.pages.navigation import ArticleNavigation
 from crawler.pages.rules import SiteRule
 from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_CHROME_WORDS, NAME, NO_BYLINE_TAGS,
-                                      NAME_WITH_LATIN, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, WEEKDAY, SIGNATURE_LINE, SITE_NAME_HINT, SOURCE,
+                                      NAME_WITH_LATIN, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, SKIP_TAGS, WEEKDAY, SIGNATURE_LINE, SITE_NAME_HINT, SOURCE,
                                       TITLE_SEPARATORS,
                                       TITLE_WORDS)
 from crawler.text import clean_line, han_share, script_of
@@ -74,10 +76,6 @@ _TITLE_HINT = re.compile(r"tit|head|bt|subject|topic")
 _SITE_WORDS = {"site", "logo", "brand", "header", "masthead", "blogname", "sitename", "site-title", "headermaintitle"}
 
 
-def _utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
 class ArticlePage:
     """Extraction for one response. Fields are methods; :meth:`article` assembles them.
 
@@ -95,7 +93,7 @@ class ArticlePage:
         self.body_method: str | None = None  # set by article(): rule, markup or trafilatura
         self._date_chrome_of: dict = {}
         meta_time = response.meta.get("news_fetched_at") if _has_meta(response) else None
-        self.fetched_at = fetched_at or meta_time or _utc_now()
+        self.fetched_at = fetched_at or meta_time or utc_now()
 
     # -- shared readings ----------------------------------------------------------------------
 
@@ -137,10 +135,14 @@ class ArticlePage:
 
     @cached_property
     def fetch_day(self) -> dt.date | None:
+        """The day of the fetch in the site's timezone (a page's dates are in its own zone)."""
         try:
-            return dt.datetime.fromisoformat(self.fetched_at).date()
+            moment = dt.datetime.fromisoformat(self.fetched_at)
         except ValueError:
             return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
 
     # -- url --------------------------------------------------------------------------------
 
@@ -354,8 +356,6 @@ class ArticlePage:
 
     @cached_property
     def _chrome_ancestors(self) -> set:
-        from crawler.pages.vocabulary import SKIP_TAGS
-
         return {el for el in self.sel.root.iter(*SKIP_TAGS) if is_chrome_tag(el)} | self.layout.related
 
     # -- date -------------------------------------------------------------------------------
