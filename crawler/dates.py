@@ -27,6 +27,12 @@ _US_DATETIME = re.compile(
     r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
     r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<p>[AaPp])\.?[Mm]\.?)?)?"
 )
+# A year printed apart from month/day, as some portals lay out their dateline:
+# ``2021 02/25 09:30:12`` (year, then month/day, then the time).
+_SPLIT_DATETIME = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s+(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
 _FULL_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _LABELLED = re.compile(DATE_LABELS + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
 
@@ -71,13 +77,14 @@ def parse_text_date(text: str, tz: str | None = None) -> tuple[str, str] | None:
 def text_dates(text: str, tz: str | None = None) -> list[tuple[str, str, int]]:
     """Every readable date in ``text`` as ``(iso, raw_text, offset)``, a labelled one first,
     then in text order (offset: where the raw text starts). Formats as :func:`parse_text_date`,
-    plus US numeric ``7/5/2005 9:23:57 PM``."""
+    plus US numeric ``7/5/2005 9:23:57 PM`` and a year apart from its day ``2021 02/25 09:30``."""
     label = _LABELLED.search(text)
     matches = []
     if label:
         matches.append(_DATETIME.match(text, label.end()))
     matches.extend(_DATETIME.finditer(text))
     matches.extend(_US_DATETIME.finditer(text))
+    matches.extend(_SPLIT_DATETIME.finditer(text))
     out, seen = [], set()
     for m in matches:
         if m and m.start() not in seen:

@@ -34,7 +34,8 @@ from crawler.pages.layout import SENTENCE_END, Layout, class_words, is_chrome_ta
 from crawler.pages.metadata import PUBLISHED_META, article_json_ld, meta_contents, script_dates
 from crawler.pages.navigation import ArticleNavigation
 from crawler.pages.rules import SiteRule
-from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_CHROME_WORDS, NAME, NO_BYLINE_TAGS,
+from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_CHROME_NAMES, DATE_CHROME_WORDS,
+                                      EDITOR_BEFORE, SIGNATURE_START, SOURCE_WORDS, NAME, NO_BYLINE_TAGS,
                                       NAME_WITH_LATIN, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, SKIP_TAGS, WEEKDAY, SIGNATURE_LINE, SITE_NAME_HINT, SOURCE,
                                       TITLE_SEPARATORS,
                                       TITLE_WORDS)
@@ -72,6 +73,8 @@ _ARTICLE_URL = re.compile(r"\d{4,}[^/]*\.[a-z]{3,5}$|/t\d{8}_\d+")
 _HEADING_TAGS = ("h1", "h2", "h3")
 _TITLE_CANDIDATE_TAGS = {"h1", "h2", "h3", "h4", "div", "td", "span", "p", "strong", "b", "font", "a", "header"}
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A two-character name printed with its characters spaced out ("本报记者  韩   鑫").
+_SPACED_NAME = re.compile(r"^([\u4e00-\u9fff])[ 　]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
 _TITLE_HINT = re.compile(r"tit|head|bt|subject|topic")
 _SITE_WORDS = {"site", "logo", "brand", "header", "masthead", "blogname", "sitename", "site-title", "headermaintitle"}
 
@@ -312,6 +315,8 @@ class ArticlePage:
             if longer_than(el, 400):
                 continue  # a container whose own text happens to hold a year, not a byline
             text = clean_line(text_of(el))
+            if _YEAR.search(text) and not dates.text_dates(text):
+                el, text = self._date_holder(el)  # "<em>2021</em> <span>02/25</span> <span>09:30</span>"
             if not text or len(text) > 200:
                 continue
             if any(anc in chrome or self._date_chrome(anc) and not self.layout.is_holder(anc)
@@ -323,6 +328,19 @@ class ArticlePage:
             out.append((text, el))
         out.sort(key=self._byline_rank(containers))
         return out[:12]
+
+    def _date_holder(self, el) -> tuple[object, str]:
+        """For a year printed apart from its month and day: the nearest ancestor (at most 3 up,
+        80 characters of text) whose text reads as a date, and that text; else ``el`` and ''."""
+        node = el
+        for _ in range(3):
+            node = node.getparent()
+            if node is None or longer_than(node, 80):
+                break
+            text = clean_line(text_of(node))
+            if dates.text_dates(text):
+                return node, text
+        return el, ""
 
     def _byline_rank(self, containers: list):
         """Sort key for byline candidates: the article's zone first (from the headline, or
@@ -351,7 +369,7 @@ class ArticlePage:
         found = self._date_chrome_of.get(el)
         if found is None:
             names, words = class_words(el)
-            found = self._date_chrome_of[el] = bool((names | words) & DATE_CHROME_WORDS)
+            found = self._date_chrome_of[el] = bool(words & DATE_CHROME_WORDS or names & DATE_CHROME_NAMES)
         return found
 
     @cached_property
@@ -390,23 +408,36 @@ class ArticlePage:
         return None
 
     def published_at(self) -> tuple[str | None, str | None]:
-        """``(iso, raw)``: rule, metadata, the byline next to the headline, then the day in the
-        URL path. Dates after the fetch day or far from the URL's date are passed over."""
+        """``(iso, raw)``: rule, metadata, the byline next to the headline, a time handed to the
+        page's scripts, then the day in the URL path. Dates after the fetch day or far from the
+        URL's date are passed over; a day without a time gives way to a later source that
+        gives the same day with its time."""
         url_day = date_from_url(self.response.url)
         ruled = self._rule_text("date")
         if ruled:
             found = dates.parse_text_date(ruled, self.timezone)
             if found:
                 return found
-        for raw in (
-            self.json_ld.get("datePublished"),
-            self.meta(*PUBLISHED_META),
-            self._time_datetime(),
-        ):
+        day_only = None
+        for iso, raw in self._date_candidates(url_day):
+            if len(iso) > 10:
+                if day_only is None or iso[:10] == day_only[0]:
+                    return iso, raw
+            elif day_only is None:
+                day_only = iso, raw
+        if day_only:
+            return day_only
+        if url_day:
+            return url_day.isoformat(), None
+        return None, None
+
+    def _date_candidates(self, url_day: dt.date | None):
+        """Plausible ``(iso, raw)`` publication dates, most trusted first."""
+        for raw in (self.json_ld.get("datePublished"), self.meta(*PUBLISHED_META), self._time_datetime()):
             if isinstance(raw, str):
                 iso = dates.parse_machine_date(raw, self.timezone)
                 if iso and self._plausible(iso, url_day):
-                    return iso, raw
+                    yield iso, raw
         headline = self._headline[1]
         for text, el in self._byline_texts:
             above = headline is not None and self._order.get(el, 0) < self._order.get(headline, 0)
@@ -416,14 +447,11 @@ class ArticlePage:
                 if WEEKDAY.match(text[offset + len(raw):]) and (above or self._is_today(iso)):
                     continue  # the portal's "today is" line (2026年12月1日 星期二)
                 if self._plausible(iso, url_day):
-                    return iso, raw
+                    yield iso, raw
         for raw in script_dates(self.sel.root, self.timezone):
             iso = dates.parse_machine_date(raw, self.timezone)
             if iso and self._plausible(iso, url_day):
-                return iso, raw
-        if url_day:
-            return url_day.isoformat(), None
-        return None, None
+                yield iso, raw
 
     # -- people -----------------------------------------------------------------------------
 
@@ -439,7 +467,32 @@ class ArticlePage:
         publisher = self.json_ld.get("publisher")
         if isinstance(publisher, dict) and self.json_ld.get("isBasedOn"):
             return publisher.get("name")
-        return None
+        return self._source_element()
+
+    def _source_element(self) -> str | None:
+        """A source shown without its label: the text of a short ``class="source"`` element
+        in the article's zone (nearest the body first), not a link to the site itself."""
+        found = []
+        for el in self.layout.elements:
+            raw = el.get("class") if el.tag.__class__ is str else None
+            if not raw or "source" not in raw.lower() and "laiyuan" not in raw.lower():
+                continue
+            names, words = class_words(el)
+            if not (names | words) & SOURCE_WORDS or longer_than(el, 40):
+                continue
+            if any(anc in self._chrome_ancestors for anc in el.iterancestors()):
+                continue
+            if sum(1 for _ in el.iter("a")) > 1:
+                continue  # a row of links (tags, categories), not one publication's name
+            text = clean_line(text_of(el))
+            m = SOURCE.search(text)
+            value = m["v"] if m else text
+            if 2 <= len(value) <= 20 and not re.search(r"\d|[:：]", value) and value not in NOT_NAMES:
+                found.append((value, el))
+        if not found:
+            return None
+        found.sort(key=self._byline_rank(self.layout.containers))
+        return found[0][0]
 
     def author(self) -> str | None:
         ruled = self._rule_text("author")
@@ -460,10 +513,22 @@ class ArticlePage:
         if signed:
             return signed
         meta = self.meta("author", "article:author")
-        # only a name the page shows: not a CMS account ("L_104485"), not the software's credit
-        if meta and not re.search(r"[\d_@]|^https?:", meta) and " ".join(meta.split()) in self._visible_text:
+        # only a name the page shows as a name: not a CMS account ("L_104485"), not the
+        # software's credit, not the editor ("编辑：郭菲"), not the publication itself
+        if meta and not re.search(r"[\d_@]|^https?:", meta) and self._shown_as_author(" ".join(meta.split())):
             return meta
         return None
+
+    def _shown_as_author(self, name: str) -> bool:
+        text = self._visible_text
+        if name == self.source():
+            return False
+        at = text.find(name)
+        while at >= 0:
+            if not EDITOR_BEFORE.search(text[max(0, at - 8):at]):
+                return True
+            at = text.find(name, at + 1)
+        return False
 
     @cached_property
     def _visible_text(self) -> str:
@@ -471,25 +536,25 @@ class ArticlePage:
         return " ".join(" ".join(text for _, text in self.layout.own).split())
 
     def _signed_names(self) -> str | None:
-        """The reporters who signed the body: a signature closing its last paragraphs or a
-        signature line among its first and last lines (see the vocabulary)."""
-        paragraphs = [clean_line(line) for c in self.layout.containers for line in self.layout.lines(c).split("\n")]
-        paragraphs = [p for p in paragraphs if p]
-        for line in paragraphs[-3:][::-1]:
-            m = SIGNATURE_END.search(line)
-            if m and not any(w in m["names"] for w in NOT_NAMES):
-                return "、".join(re.split(r"[ 　、，,]+", m["names"]))
-        for line in paragraphs[:3] + paragraphs[-3:]:
-            m = SIGNATURE_LINE.match(line)
-            if m and not any(w in m["names"] for w in NOT_NAMES):
-                return "、".join(re.split(r"[ 　、，,]+", m["names"]))
+        """The reporters who signed the body: the dateline opening it ("新京报讯（记者 王俊）"),
+        a signature closing its last paragraphs or a signature line among its first and last
+        lines (see the vocabulary)."""
+        lines = [clean_line(line) for c in self.layout.containers for line in self.layout.lines(c).split("\n")]
+        lines = [line for line in lines if line]
+        for pattern, candidates in ((SIGNATURE_START, lines[:2]), (SIGNATURE_END, lines[-3:][::-1]),
+                                    (SIGNATURE_LINE, lines[:3] + lines[-3:])):
+            for line in candidates:
+                m = pattern.match(line) if pattern is not SIGNATURE_END else pattern.search(line)
+                names = re.split(r"[ 　、，,]+", m["names"]) if m else []
+                if names and not any(name in NOT_NAMES for name in names):
+                    return "、".join(names)
         return None
 
     @staticmethod
     def _names_after_label(text: str) -> str | None:
         names: list[str] = []
         for m in AUTHOR_LABEL.finditer(text):
-            rest = text[m.end():].strip()
+            rest = _SPACED_NAME.sub(r"\1\2", text[m.end():].strip())  # "韩   鑫" -> "韩鑫"
             latin = NAME_WITH_LATIN.match(rest)
             if latin:
                 return latin[0]

@@ -10,7 +10,7 @@ import re
 from functools import cached_property
 
 from crawler.dates import text_dates
-from crawler.pages.vocabulary import (AD_LINE, BOILERPLATE, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
+from crawler.pages.vocabulary import (AD_LINE, BOILERPLATE, CAPTION, CAPTION_MAX_LEN, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
                                       RELATED_HEADINGS, SKIP_TAGS)
 from crawler.text import clean_line
 
@@ -418,5 +418,7 @@ def is_prose(line: str) -> bool:
     if not line:
         return False
     if len(line) <= BOILERPLATE_MAX_LEN and (BOILERPLATE.match(line) or AD_LINE.match(line)):
+        return False
+    if len(line) <= CAPTION_MAX_LEN and CAPTION.search(line):
         return False
     return not (len(line) <= 200 and FOOTER.search(line))

@@ -32,7 +32,8 @@ CHROME_WORDS = frozenset({
     "nav", "navbar", "navigation", "menu", "submenu", "footer", "share", "sharing", "bdshare", "social",
     "related", "xgxw", "recommend", "recommended", "advert", "advertisement", "ads", "banner", "comment",
     "comments", "copyright", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "qrcode", "ewm",
-    "pagination", "fenye", "toolbar", "subscribe", "infobox", "navbox", "ad", "caption", "editsection", "newsletter", "popup", "modal", "cookie",
+    "pagination", "fenye", "toolbar", "subscribe", "infobox", "navbox", "ad", "caption", "editsection",
+    "descr", "qr", "newsletter", "popup", "modal", "cookie",
 })
 CHROME_NAMES = frozenset({
     "header", "hot", "editor", "picinfo", "pic-info", "imgdesc", "img-desc", "tag", "tags",
@@ -49,9 +50,18 @@ LABELS = (r"责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|
           r"当前位置|當前位置|您的位置|您现在的位置|你的位置|所在位置|浏览次数|瀏覽次數|点击数|點擊數|阅读次数|閱讀次數")
 BOILERPLATE = re.compile(
     r"^\s*[（(【\[]?\s*(?:(?:" + LABELS + r")\s*[:：]|(?:" + LABELS + r")(?=.{0,16}$)|"
+    # any kind of editor with a colon: 流程编辑：, 视频编辑：, 图片编辑：
+    r"[\u4e00-\u9fff]{1,4}(?:编辑|編輯)\s*[:：]|"
     r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|长按|長按|识别二维码|識別二維碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
-    r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>|第\s*\d+\s*页\s*/\s*共|<<\s*上一页))"
+    r"【?纠错|【?糾錯|点分享|點分享|点在看|點在看|点赞|點讚|点击关注|點擊關注|"
+    r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>|第\s*\d+\s*页\s*/\s*共|<<\s*上一页)|"
+    # a newspaper's print-edition line: 《 人民日报 》（ 2021年02月25日 02 版）
+    r"《\s*[^》]{2,16}\s*》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[\w\s]{0,8}版\s*[)）]\s*$)"
 )
+# Picture captions and credits as lines of their own: "资料图：…", "图为…", "… 记者 朱奕奕 图",
+# "新京报资料图", "… 摄" (short lines without a closing punctuation mark).
+CAPTION = re.compile(r"^\s*(?:资料图|資料圖|图为|圖為|图片|圖片|图/|圖/|图：|圖：)|(?:资料图|資料圖|供图|供圖|摄|攝|\s图|\s圖)\s*$")
+CAPTION_MAX_LEN = 60
 BOILERPLATE_MAX_LEN = 60
 # Lines that are only an advertisement marker.
 AD_LINE = re.compile(r"^\s*(?:advertisement|advert|ad|sponsored|广告|廣告|推广|推廣)\s*$", re.I)
@@ -62,13 +72,14 @@ FOOTER = re.compile(r"ICP备|ICP備|版权所有|版權所有|Copyright|All Righ
 # The value of a 来源 label ends at white space, a separator or the next label with its colon
 # ("来源:开源中国社区点击:次"; "来源：青岛发布" is one name).
 _NEXT_LABEL = r"点击|點擊|浏览|瀏覽|阅读|閱讀|作者|编辑|編輯|责任|責任|发布|發佈|發布|发表|發表|时间|時間|日期|字号|字號"
-SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40}?)(?=$|[\s|｜/,，　]|(?:"
+SOURCE = re.compile(r"(?<!图片)(?<!圖片)(?<![图圖])(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40}?)(?=$|[\s|｜/,，　]|(?:"
                     + _NEXT_LABEL + r")\s*[:：])")
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|本报记者|本報記者)\s*[:：]?\s*|(?:^|\s)文\s*[/／:：]\s*")
 NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)*)$")
 NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
              "报道", "報道", "报导", "報導", "来源", "來源", "发布", "發佈", "发布时间", "發佈時間",
-             "时间", "時間", "日期", "本报", "本報", "综合", "綜合", "整理", "摄", "攝", "文", "图", "圖"}
+             "时间", "時間", "日期", "本报", "本報", "综合", "綜合", "整理", "摄", "攝", "文", "图", "圖",
+             "本人", "个人", "個人", "自己", "不详", "不詳", "佚名", "匿名", "网友", "網友"}
 # Reporter signatures inside the body: "（记者 刘涛）", "（常书香 马丹阳）", "(信报记者 蔡雪婧)",
 # "（姚峰 上海报道）" closing the last paragraph; "本报记者罗科苏盈发自北京", "□ 本报记者 葛灵丹",
 # "执笔人：…" as a line of their own.
@@ -77,6 +88,12 @@ SIGNATURE_END = re.compile(r"[（(]\s*(?:[\u4e00-\u9fff]{0,6}记者|[\u4e00-\u9f
                            + r")\s*(?:[\u4e00-\u9fff]{2,4}报道|[\u4e00-\u9fff]{2,4}報道|报道|報道)?\s*[)）]\s*$")
 SIGNATURE_LINE = re.compile(r"^\W{0,3}(?:本报记者|本報記者|记者|記者|执笔人|執筆人|执笔|執筆|撰稿人)\s*[:：]?\s*(?P<names>"
                             + _CN_NAMES + r")\s*(?:发自|發自|报道|報道|$)")
+# Reporters named in the dateline opening the first paragraph: "新京报讯（记者 王俊）",
+# "新华社合肥2月25日电（记者程博文）", "【环球网科技报道 记者 李文瑶】".
+SIGNATURE_START = re.compile(r"^.{0,40}?[（(【\[][^）)】\]]{0,20}?(?:记者|記者)\s*(?P<names>" + _CN_NAMES
+                             + r")\s*[)）】\]]")
+# Labels after which a name is an editor's, not an author's.
+EDITOR_BEFORE = re.compile(r"(?:编辑|編輯|责编|責編|编审|編審|审核|審核|校对|校對)\s*[:：]?\s*$")
 # A name with its Latin form: "周思博 (Joel Spolsky)".
 NAME_WITH_LATIN = re.compile(r"^[\u4e00-\u9fff]{2,4}\s*[（(][A-Z][A-Za-z .'-]+[)）]")
 # Words that continue a sentence, never start a name after a label ("作者的劳动").
@@ -84,13 +101,13 @@ NOT_NAME_START = ("的", "之", "是", "在", "和", "与", "與", "们", "們",
 # Own text that may be (part of) a byline: a label or a year.
 BYLINE_HINT = re.compile(r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]|(?:19|20)\d\d")
 NO_BYLINE_TAGS = {"script", "style", "head", "title", "meta", "a", "option", "select", "li", "dd", "html"}
-# Class/id words of a byline or date line.
-BYLINE_WORDS = frozenset({"info", "byline", "meta", "source", "author", "date", "time", "pubtime", "publish",
-                          "dateline", "post", "article", "entry", "attr", "laiyuan", "sj", "ly"})
-# Class/id words of containers whose dates are never the article's (lists, sidebars, headers).
-DATE_CHROME_WORDS = frozenset({"related", "xgxw", "copyright", "hot", "list", "nav", "sidebar",
-                               "header", "top", "topbar", "calendar", "weather", "widget", "comment",
+# Class/id words of containers whose dates are never the article's (lists, sidebars, calendars);
+# DATE_CHROME_NAMES only as a whole class name or id ("header-time", "top-bar-wrap" hold bylines).
+DATE_CHROME_WORDS = frozenset({"related", "xgxw", "copyright", "nav", "sidebar", "calendar", "weather", "comment",
                                "comments", "reply", "infobox", "archive", "archives"})
+DATE_CHROME_NAMES = frozenset({"hot", "list", "header", "top", "topbar", "widget"})
+# Class/id words of the element that shows the source without a label (<span class="source">).
+SOURCE_WORDS = frozenset({"source", "laiyuan"})
 # Words next to a date that say it is not a publication date (birth dates in infoboxes,
 # "blog created on", "registered", "last login", "member since").
 NOT_PUBLICATION = re.compile(r"出生|生于|生於|诞生|誕生|逝世|卒于|卒於|建立于|建立於|创建于|創建於|注册|註冊|"
