@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track where a visitor came from; they never select content.
@@ -16,11 +17,13 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 
 
+@lru_cache(maxsize=1 << 16)
 def canonicalize(url: str) -> str:
     """Drop the fragment and tracking parameters, lowercase scheme and host, keep the rest.
 
     Parameter order is kept (some CMSs route on it). ``http://H/a.shtml?utm_source=x#c``
-    becomes ``http://H/a.shtml``.
+    becomes ``http://H/a.shtml``. Remembered for the last 65,536 URLs: a crawl meets the same
+    links (navigation, related lists) on page after page.
     """
     parts = urlsplit(url.strip())
     query = [
