@@ -125,7 +125,7 @@ def _one(db, writer, extractor, article_id, name, dry_run, report) -> None:
     fresh["related"] = [{"url": r["url"], "text": r.get("text", "")} for r in record.get("related") or []]
     # as when copies merge: what the capture does not tell (a byline another copy gave)
     # keeps its stored value; re-extraction corrects, it never erases
-    fresh = {f: fresh[f] if fresh[f] not in (None, []) else stored[f] for f in FIELDS}
+    fresh = {f: fresh[f] if fresh[f] not in (None, [], "") else stored[f] for f in FIELDS}
     changed = [f for f in FIELDS if fresh[f] != stored[f]]
     if not changed:
         return

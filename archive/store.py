@@ -169,7 +169,7 @@ class ArchiveWriter:
         is_main_copy = record["url"] == update.get("url", existing["url"])
         # A copy with less metadata (a mobile page without the byline) fills gaps but never
         # erases: a field missing from the record keeps its stored value.
-        merged = {f: record.get(f) if record.get(f) is not None else existing[f] for f in VERSIONED_FIELDS}
+        merged = {f: record.get(f) if record.get(f) not in (None, "") else existing[f] for f in VERSIONED_FIELDS}
         changed = [f for f in VERSIONED_FIELDS if merged[f] != existing[f]]
         if changed and all(existing[f] is None for f in changed):
             update.update({f: merged[f] for f in changed})

@@ -19,6 +19,7 @@ DATE_LABELS = r"(?:发布时间|發佈時間|發布時間|发布日期|發佈日
 
 _DATETIME = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?:星期|禮拜|礼拜|周|週)[一二三四五六日天])?"  # a weekday between day and time
     r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{1,2})(?!\d)(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
 )
 # US numeric dates as ASP/IIS pages print them: ``7/5/2005 9:23:57 PM`` (month first).
@@ -28,9 +29,9 @@ _US_DATETIME = re.compile(
     r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<p>[AaPp])\.?[Mm]\.?)?)?"
 )
 # A year printed apart from month/day, as some portals lay out their dateline:
-# ``2021 02/25 09:30:12`` (year, then month/day, then the time).
+# ``2021 02/25 09:30:12`` (year, then month/day with two digits each, then the time).
 _SPLIT_DATETIME = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s+(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})(?![\d/])"
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s+(?P<m>\d{2})\s*/\s*(?P<d>\d{2})(?![\d/])"
     r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
 _FULL_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")

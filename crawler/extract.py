@@ -37,11 +37,19 @@ def extract_file(path: Path, url: str | None, rulebook: RuleBook, max_size: int 
     as the crawler refuses such responses."""
     if max_size and path.stat().st_size > max_size:
         raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
-    body = path.read_bytes()
+    return extract_bytes(path.read_bytes(), url or path.resolve().as_uri(), rulebook, max_size)
+
+
+def extract_bytes(body: bytes, url: str, rulebook: RuleBook, max_size: int = 0,
+                  headers: dict | None = None) -> dict:
+    """The cleaned article record of a page's bytes as fetched from ``url`` (with the HTTP
+    ``headers`` it came with, if known), decoded as the crawler decodes a response. Raises
+    NotArticle / BadArticle as the crawl would skip the page."""
+    if max_size and len(body) > max_size:
+        raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
     if is_binary(body):
         raise NotArticle("binary file")
-    response = redecode(HtmlResponse(url=url or path.resolve().as_uri(), body=body))
-    article = rulebook.page(response).article()
+    article = rulebook.page(redecode(HtmlResponse(url=url, body=body, headers=headers))).article()
     if isinstance(article, NotArticle):
         raise article
     return clean_article(article).to_record()
@@ -91,7 +99,8 @@ class CaptureExtractor:
         self.rulebook = rulebook
 
     def __call__(self, captures: list[dict]) -> dict:
-        first = self.rulebook.page(_response(captures[0]))
+        # judged as of the capture's fetch time ("a date after the fetch day" ...), not today's
+        first = self.rulebook.page(_response(captures[0]), captures[0].get("fetched_at"))
         article = first.article()
         if isinstance(article, NotArticle):
             raise article

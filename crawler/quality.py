@@ -15,10 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scrapy.http import HtmlResponse
-
-from crawler.cleaning import BadArticle, clean_article
-from crawler.encoding import redecode
+from crawler.cleaning import BadArticle
+from crawler.extract import extract_bytes
 from crawler.pages import NotArticle, RuleBook
 
 SCORED_FIELDS = ("url", "title", "published_at", "author", "source", "body", "related_urls", "language")
@@ -43,11 +41,7 @@ class Scores:
 def extract_case(case: Path, rulebook: RuleBook) -> dict:
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     headers = {"Content-Type": expected["content_type"]} if expected.get("content_type") else {}
-    response = redecode(HtmlResponse(url=expected["url"], body=(case / "page.html").read_bytes(), headers=headers))
-    article = rulebook.page(response).article()
-    if isinstance(article, NotArticle):
-        raise article
-    return clean_article(article).to_record()
+    return extract_bytes((case / "page.html").read_bytes(), expected["url"], rulebook, headers=headers)
 
 
 def score_corpus(folder: Path, rulebook: RuleBook | None = None) -> Scores:

@@ -47,8 +47,9 @@ from scrapy.settings import Settings
 
 from archive.cliutil import run_one_line_errors
 from crawler import settings as project_settings
-from crawler.cleaning import BadArticle, clean_article
-from crawler.encoding import is_binary, redecode
+from crawler.cleaning import BadArticle
+from crawler.encoding import redecode
+from crawler.extract import extract_bytes
 from crawler.pages import NotArticle, RuleBook
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "realpages"
@@ -131,16 +132,8 @@ def project_extractor(settings: Settings | None = None) -> Callable[[dict], dict
     rulebook, max_size = RuleBook.from_settings(settings), settings.getint("DOWNLOAD_MAXSIZE")
 
     def extract(page: dict) -> dict:
-        raw = page["raw"]
         try:
-            if max_size and len(raw) > max_size:
-                raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
-            if is_binary(raw):
-                raise NotArticle("binary file")
-            article = rulebook.page(redecode(HtmlResponse(url=page["page_url"], body=raw))).article()
-            if isinstance(article, NotArticle) or not hasattr(article, "body"):
-                raise NotArticle(str(article))  # a page object that returns its reason
-            record = clean_article(article).to_record()
+            record = extract_bytes(page["raw"], page["page_url"], rulebook, max_size)
         except NotArticle as exc:
             raise Refused(f"not an article: {exc}") from None
         except BadArticle as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only track where a visitor came from; they never select content.
 TRACKING_PARAMS = frozenset(
@@ -35,6 +35,16 @@ def canonicalize(url: str) -> str:
     if (parts.scheme == "http" and netloc.endswith(":80")) or (parts.scheme == "https" and netloc.endswith(":443")):
         netloc = netloc.rsplit(":", 1)[0]
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
+def absolute(base: str, href: str, canonical: bool = True) -> str | None:
+    """``href`` resolved against the page URL ``base`` (canonicalized unless ``canonical`` is
+    False), or None when it is no valid URL (``http://[bad``)."""
+    try:
+        url = urljoin(base, href.strip())
+        return canonicalize(url) if canonical else url
+    except ValueError:
+        return None
 
 
 def netloc(url: str) -> str:

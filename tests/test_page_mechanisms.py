@@ -472,3 +472,61 @@ def test_source_ends_at_the_next_label_element():
 def test_meta_author_that_names_no_person_is_no_author(name, url, expected):
     rec = record(fetch(name, url))
     assert fields(rec, expected) == expected
+
+
+# -- 9. what the rules must not do (ordinary pages, hostile pages) -------------------------------
+
+SIGNATURE_URL = "https://qingdao.iqilu.example/yaowen/2024/0304/5561301.shtml"
+
+
+@pytest.mark.parametrize("ending", ["（新华社）", "（同比）", "（未完待续）"])
+def test_a_closing_parenthesis_is_no_signature(ending):
+    """Only 记者/报道 or two names or more make a closing parenthesis a reporter's signature."""
+    body = saved("author_signature_end.html").replace("（记者 刘涛）".encode(), ending.encode())
+    rec = record(fetch("author_signature_end.html", SIGNATURE_URL, body=body))
+    assert rec["author"] is None
+
+
+@pytest.mark.parametrize("line", ["图片社交平台上，相关话题的阅读量已超过一亿次。", "点赞的人越来越多。"])
+def test_prose_starting_like_a_caption_or_a_tool_stays(line):
+    old = "海洋牧场通过投放人工鱼礁、增殖放流等方式，为鱼类、贝类和藻类提供栖息和繁衍场所，既能修复海洋生态，又能带动休闲渔业和渔民增收。目前，新区已建成国家级海洋牧场示范区五处。"
+    body = saved("author_signature_end.html").replace(old.encode(), line.encode())
+    rec = record(fetch("author_signature_end.html", SIGNATURE_URL, body=body))
+    assert line in rec["paragraphs"]
+
+
+def test_a_byline_with_its_weekday_fetched_the_same_day():
+    """"2024年3月5日 星期二 08:30" under the headline is the byline, also on the day it is fetched."""
+    body = saved("date_header_today.html").replace(b"<span>2024-03-05 08:30</span>",
+                                                     "<span>2024年3月5日 星期二 08:30</span>".encode())
+    rec = record(fetch("date_header_today.html", "https://www.shm.example/news/yantai/content_2671290.html",
+                       "2024-03-05T02:00:00+00:00", body=body))
+    assert rec["published_at"] == "2024-03-05T08:30:00+08:00"
+
+
+@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z"])
+def test_placeholder_dates_are_no_dates(placeholder):
+    body = saved("date_jsonld_lenient.html").replace(b"2023-11-20T07:45:00+08:00", placeholder.encode())
+    rec = record(fetch("date_jsonld_lenient.html", "https://www.rizhaoonline.example/port/92345.html", body=body))
+    assert rec["published_at"] is None
+
+
+def test_a_blog_home_is_no_article_for_its_json_ld():
+    """JSON-LD of type Blog describes the blog, not a post: the listing is still refused."""
+    blog = b'<script type="application/ld+json">{"@context":"https://schema.org","@type":"Blog","name":"x"}</script></head>'
+    body = saved("evidence_listing.html").replace(b"</head>", blog, 1)
+    assert refused(fetch("evidence_listing.html", "https://news.qdnews.example/qingdao/list_12_1.html", body=body))
+
+
+def test_broken_links_and_metadata_do_not_lose_the_article():
+    """An href that is no URL, JSON-LD nested past any limit and a <title> of separators:
+    the article is still extracted, its good related links kept."""
+    body = saved("author_signature_end.html")
+    body = body.replace(b"</head>", b'<script type="application/ld+json">' + b"[" * 100_000 + b"</script>"
+                        b'<link rel="canonical" href="http://[bad"></head>', 1)
+    body = body.replace(b"<title>", b"<title>" + "_-".encode() * 5000, 1)
+    body = body.replace(b"</body>", b'<a href="http://[bad">broken</a></body>', 1)
+    rec = record(fetch("author_signature_end.html", SIGNATURE_URL, body=body))
+    assert rec["title"] == "青岛西海岸新区海洋牧场项目年内新增投放人工鱼礁十万空方"
+    assert rec["author"] == "刘涛"
+    assert all(url.startswith("https://") for url in rec["related_urls"])

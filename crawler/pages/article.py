@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cached_property
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from parsel import Selector
@@ -40,7 +40,7 @@ from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, COPY_URL, DATE_
                                       TITLE_SEPARATORS,
                                       TITLE_WORDS)
 from crawler.text import clean_line, han_share, script_of
-from crawler.urls import canonicalize, date_from_url, netloc, same_site
+from crawler.urls import absolute, canonicalize, date_from_url, netloc, same_site
 
 
 class NotArticle(Exception):
@@ -66,6 +66,10 @@ MAX_LINK_DENSITY = 0.35
 LISTING_LINK_DENSITY = 0.5
 # A page date this many days away from the date in the URL path loses to the URL's date.
 URL_DATE_TOLERANCE_DAYS = 31
+# Publication dates before this year are placeholders (0001-01-01, 1970-01-01), not dates.
+MIN_YEAR = 1990
+# Characters of the body that the prose test and the script test read.
+PROSE_SAMPLE_CHARS = 20000
 # Headlines are 2-120 characters; longer "headings" are paragraphs.
 MAX_TITLE_CHARS = 120
 # Article URLs of Chinese CMSs carry a long numeric id (content_1234567, news_1057, t20210125_1).
@@ -73,6 +77,10 @@ _ARTICLE_URL = re.compile(r"\d{4,}[^/]*\.[a-z]{3,5}$|/t\d{8}_\d+")
 _HEADING_TAGS = ("h1", "h2", "h3")
 _TITLE_CANDIDATE_TAGS = {"h1", "h2", "h3", "h4", "div", "td", "span", "p", "strong", "b", "font", "a", "header"}
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# The last and the first segment of a <title>, at a separator (bounded: no backtracking).
+_SEPS = re.escape(TITLE_SEPARATORS)
+_TITLE_SUFFIX = re.compile(rf"\s*[{_SEPS}]+\s*(?P<tail>[^{_SEPS}]{{2,30}})$")
+_TITLE_PREFIX = re.compile(rf"^(?P<head>[^{_SEPS}]{{2,20}}?)\s*[{_SEPS}]+\s*(?P<tail>.+)$")
 # A two-character name printed with its characters spaced out ("本报记者  韩   鑫").
 _SPACED_NAME = re.compile(r"^([\u4e00-\u9fff])[ 　]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
 _TITLE_HINT = re.compile(r"tit|head|bt|subject|topic")
@@ -155,9 +163,9 @@ class ArticlePage:
         canonical = next((link.get("href") for link in self.sel.root.iter("link")
                           if link.get("rel") == "canonical" and link.get("href")), None)
         if canonical:
-            absolute = urljoin(self.response.url, canonical.strip())
-            if absolute.startswith("http") and same_site(absolute, self.response.url):
-                return canonicalize(absolute), "canonical"
+            url = absolute(self.response.url, canonical)
+            if url and url.startswith("http") and same_site(url, self.response.url):
+                return url, "canonical"
         url = canonicalize(self.response.url)
         return url, "copy" if COPY_URL.search(urlsplit(url).path + "?" + urlsplit(url).query) else "fetched"
 
@@ -204,7 +212,7 @@ class ArticlePage:
         if site and text == site:
             return True
         for a in el.iter("a"):
-            path = urlsplit(urljoin(self.response.url, a.get("href") or "")).path
+            path = urlsplit(absolute(self.response.url, a.get("href") or "", canonical=False) or "").path
             if path.rstrip("/").count("/") <= 1 and clean_line(text_of(a)) == text:
                 return len(urlsplit(self.response.url).path.rstrip("/")) > len(path.rstrip("/"))
         return False
@@ -270,13 +278,15 @@ class ArticlePage:
         return self._headline[0]
 
     def _strip_site_name(self, title: str) -> str:
-        """``"标题_青岛日报网"`` -> ``"标题"``: drop a first or last segment naming the site."""
+        """``"标题_青岛日报网"`` -> ``"标题"``: drop last segments, or a first one, naming the site."""
         site = self.meta("og:site_name") or ""
-        seps = re.escape(TITLE_SEPARATORS)
-        m = re.match(rf"^(?P<head>.+?)\s*[{seps}]+\s*(?P<tail>[^{seps}]{{2,30}})$", title)
-        if m and (m["tail"] == site or SITE_NAME_HINT.search(m["tail"])):
-            return self._strip_site_name(m["head"])
-        m = re.match(rf"^(?P<head>[^{seps}]{{2,20}}?)\s*[{seps}]+\s*(?P<tail>.+)$", title)
+        title = title[:MAX_TITLE_CHARS * 2]
+        while True:  # suffixes, last first: "标题 - 频道 - 网站"
+            m = _TITLE_SUFFIX.search(title)
+            if not (m and m.start() >= 2 and (m["tail"] == site or SITE_NAME_HINT.search(m["tail"]))):
+                break
+            title = title[:m.start()]
+        m = _TITLE_PREFIX.match(title)
         if m and (m["head"] == site or len(m["head"]) <= 12 and SITE_NAME_HINT.search(m["head"])
                   and len(m["tail"]) > len(m["head"])):
             return m["tail"]
@@ -316,7 +326,7 @@ class ArticlePage:
                 continue  # a container whose own text happens to hold a year, not a byline
             text = clean_line(text_of(el))
             if _YEAR.search(text) and not dates.text_dates(text):
-                el, text = self._date_holder(el)  # "<em>2021</em> <span>02/25</span> <span>09:30</span>"
+                el, text = self._date_holder(el, text)  # "<em>2021</em> <span>02/25</span> <span>09:30</span>"
             if not text or len(text) > 200:
                 continue
             if any(anc in chrome or self._date_chrome(anc) and not self.layout.is_holder(anc)
@@ -329,18 +339,18 @@ class ArticlePage:
         out.sort(key=self._byline_rank(containers))
         return out[:12]
 
-    def _date_holder(self, el) -> tuple[object, str]:
+    def _date_holder(self, el, text: str) -> tuple[object, str]:
         """For a year printed apart from its month and day: the nearest ancestor (at most 3 up,
-        80 characters of text) whose text reads as a date, and that text; else ``el`` and ''."""
+        80 characters of text) whose text reads as a date, and that text; else ``el``, ``text``."""
         node = el
         for _ in range(3):
             node = node.getparent()
             if node is None or longer_than(node, 80):
                 break
-            text = clean_line(text_of(node))
-            if dates.text_dates(text):
-                return node, text
-        return el, ""
+            wider = clean_line(text_of(node))
+            if dates.text_dates(wider):
+                return node, wider
+        return el, text
 
     def _byline_rank(self, containers: list):
         """Sort key for byline candidates: the article's zone first (from the headline, or
@@ -378,21 +388,14 @@ class ArticlePage:
 
     # -- date -------------------------------------------------------------------------------
 
-    def _is_today(self, iso: str) -> bool:
-        """True for the fetch day (one day either way: the page's clock is in its own zone)."""
-        try:
-            return self.fetch_day is not None and abs((dt.date.fromisoformat(iso[:10]) - self.fetch_day).days) <= 1
-        except ValueError:
-            return False
-
     def _plausible(self, iso: str, url_day: dt.date | None) -> bool:
         """A publication date is not after the fetch day, nor far from the URL's date."""
         try:
             day = dt.date.fromisoformat(iso[:10])
         except ValueError:
             return False
-        if self.fetch_day and day > self.fetch_day:
-            return False
+        if day.year < MIN_YEAR or self.fetch_day and day > self.fetch_day:
+            return False  # placeholders (0001-01-01, 1970-01-01) and future dates
         return not (url_day and abs((day - url_day).days) > URL_DATE_TOLERANCE_DAYS)
 
     def _time_datetime(self) -> str | None:
@@ -444,11 +447,11 @@ class ArticlePage:
             for iso, raw, offset in dates.text_dates(text, self.timezone):
                 if NOT_PUBLICATION.search(text[max(0, offset - 12):offset]):
                     continue
-                if WEEKDAY.match(text[offset + len(raw):]) and (above or self._is_today(iso)):
-                    continue  # the portal's "today is" line (2026年12月1日 星期二)
+                if above and WEEKDAY.search(text, offset, offset + len(raw) + 6):
+                    continue  # the portal's "today is" line above the headline (2026年12月1日 星期二)
                 if self._plausible(iso, url_day):
                     yield iso, raw
-        for raw in script_dates(self.sel.root, self.timezone):
+        for raw in script_dates(self.sel.root):
             iso = dates.parse_machine_date(raw, self.timezone)
             if iso and self._plausible(iso, url_day):
                 yield iso, raw
@@ -456,6 +459,10 @@ class ArticlePage:
     # -- people -----------------------------------------------------------------------------
 
     def source(self) -> str | None:
+        return self._source
+
+    @cached_property
+    def _source(self) -> str | None:
         ruled = self._rule_text("source")
         if ruled:
             m = SOURCE.search(ruled)
@@ -545,7 +552,8 @@ class ArticlePage:
                                     (SIGNATURE_LINE, lines[:3] + lines[-3:])):
             for line in candidates:
                 m = pattern.match(line) if pattern is not SIGNATURE_END else pattern.search(line)
-                names = re.split(r"[ 　、，,]+", m["names"]) if m else []
+                found = m and next(v for v in m.groupdict().values() if v)
+                names = re.split(r"[ 　、，,]+", found.strip()) if found else []
                 if names and not any(name in NOT_NAMES for name in names):
                     return "、".join(names)
         return None
@@ -582,9 +590,8 @@ class ArticlePage:
             return [p for node in ruled for p in self.layout.paragraphs_of(node.root)] or [
                 clean_line(t) for t in ruled.xpath("string()").getall() if clean_line(t)
             ], "rule"
-        containers = self.layout.containers
-        if containers:
-            paragraphs = self._trim_head([p for c in containers for p in self.layout.paragraphs_of(c)])
+        if self.layout.containers:
+            paragraphs = self._trim_head(self.layout.paragraphs)
             if sum(len(p) for p in paragraphs) >= MIN_BODY_CHARS:
                 return paragraphs, "markup"
         if not fallback:
@@ -627,11 +634,16 @@ class ArticlePage:
     # -- assembly ---------------------------------------------------------------------------
 
     def language(self, body: str) -> str | None:
-        script = script_of(body)
+        script = script_of(body[:PROSE_SAMPLE_CHARS])
         if script:
             return script
         lang = self.sel.root.get("lang") if self.sel.root.tag == "html" else None
         return lang.strip() if lang and lang.strip() else None
+
+    @cached_property
+    def vouched(self) -> bool:
+        """The page's metadata says it is an article (JSON-LD of an article type, og:type)."""
+        return bool(self.json_ld) or self.meta("og:type") == "article"
 
     def verdict(self, title: str | None, published: str | None, paragraphs: list[str], method: str) -> str | None:
         """Why the page is not an article, or None when it is one. Weighs the evidence:
@@ -641,16 +653,16 @@ class ArticlePage:
         body_len = sum(len(p) for p in paragraphs)
         if body_len < MIN_BODY_CHARS:
             return "no article text"
-        vouched = bool(self.json_ld) or self.meta("og:type") == "article" or self.rule.body is not None
-        if vouched:
-            return None
-        text = "".join(paragraphs)
+        text = "".join(paragraphs)[:PROSE_SAMPLE_CHARS]
         sentences = len(SENTENCE_END.findall(text))
         prose = body_len >= PROSE_BODY_CHARS and sentences >= PROSE_SENTENCES
+        if method == "markup" and self.layout.is_listing(self.layout.containers[0]) and (
+                _snippets(paragraphs) or not (self.vouched or prose and title and published)):
+            return "link list"  # items led by headline links; a digest of full paragraphs is an article
+        if self.vouched or self.rule.body is not None:
+            return None
         dated = published is not None or bool(_ARTICLE_URL.search(urlsplit(self.response.url).path))
         if method == "markup":
-            if self.layout.is_listing(self.layout.containers[0]):
-                return "link list"
             density = self.link_density()
             limit = LISTING_LINK_DENSITY if prose and (title or dated) else MAX_LINK_DENSITY
             if density > limit:
@@ -676,8 +688,7 @@ class ArticlePage:
         published, raw = self.published_at()
         # The slow generic extractor runs only for pages that show a headline and a date or
         # carry article metadata: a listing page without a text container never pays for it.
-        vouched = bool(self.json_ld) or self.meta("og:type") == "article"
-        paragraphs, method = self.body(fallback=vouched or bool(title and published))
+        paragraphs, method = self.body(fallback=self.vouched or bool(title and published))
         self.body_method = method
         reason = self.verdict(title, published, paragraphs, method)
         if reason:
@@ -700,6 +711,13 @@ class ArticlePage:
         article.add_alias(self.response.url)  # as fetched (e.g. with tracking parameters) ...
         article.add_alias(canonicalize(self.response.url))  # ... and canonicalized
         return article
+
+
+def _snippets(paragraphs: list[str]) -> bool:
+    """True when most of the paragraphs that end as sentences are cut short with an ellipsis
+    (a listing's snippets, between its date and source lines)."""
+    ends = [p.rstrip() for p in paragraphs if len(p) >= 20 and SENTENCE_END.search(p.rstrip()[-1:])]
+    return bool(ends) and sum(p.endswith(("…", "...")) for p in ends) * 2 > len(ends)
 
 
 def _only_a_date(text: str) -> bool:

@@ -1,7 +1,9 @@
-"""Reading a page's layout: visible text, page chrome, the body container and its paragraphs.
+"""Reading a page's layout: visible text, page chrome, the body container and its paragraphs
+(which lines are article text: :func:`is_prose`).
 
 Functions take lxml elements (``Selector.root`` and below) and return text (``str``,
-paragraph lines without surrounding white space) or elements. No field logic lives here.
+paragraph lines without surrounding white space) or elements. The fields (title, date, people)
+are read in :mod:`crawler.pages.article`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from functools import cached_property
 
 from crawler.dates import text_dates
-from crawler.pages.vocabulary import (AD_LINE, BOILERPLATE, CAPTION, CAPTION_MAX_LEN, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
+from crawler.pages.vocabulary import (AD_LINE, BOILERPLATE, CAPTION, CAPTION_MAX_LEN, SHARE_PROMPT, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
                                       RELATED_HEADINGS, SKIP_TAGS)
 from crawler.text import clean_line
 
@@ -33,6 +35,9 @@ TEASER_DENSITY = 0.3
 # Characters of its own (not link) text that keep a link-rich paragraph in the body.
 PROSE_OUTSIDE_LINKS = 40
 SENTENCE_END = re.compile(r"[。！？!?…]|\.(?:\s|$)")
+# Body candidates tried, best first, and the paragraph text (characters) one must give.
+CANDIDATES = 3
+MIN_CONTAINER_TEXT = 80
 # A listing: at least MIN_LISTING_ITEMS children starting with a link of headline length.
 MIN_LISTING_ITEMS = 4
 MIN_ITEM_LINK_CHARS = 8
@@ -237,23 +242,41 @@ class Layout:
         scores = self.container_scores()
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
-    def body_container(self):
-        """The element holding most of the body's paragraph text, outside chrome."""
+    def _candidates(self):
+        """Body containers, best first: the elements holding the most paragraph text, outside chrome."""
         for el, _ in self._ranked:
             if not self.skipped(el):
-                return el
-        return None
+                yield el
 
     @cached_property
-    def containers(self) -> list:
-        """:meth:`body_containers`, computed once."""
-        return self.body_containers()
+    def _chosen(self) -> tuple[list, list[str]]:
+        """``(containers, paragraphs)``: the first of the best CANDIDATES containers whose
+        paragraphs make MIN_CONTAINER_TEXT characters once other posts, teasers and chrome are
+        left out (a wrapper scored high by the posts nested in it gives way), with its chunks."""
+        first = None
+        for _, el in zip(range(CANDIDATES), self._candidates()):
+            containers = self.body_containers(el)
+            paragraphs = [p for c in containers for p in self.paragraphs_of(c)]
+            if first is None:
+                first = containers, paragraphs
+            if sum(map(len, paragraphs)) >= MIN_CONTAINER_TEXT:
+                return containers, paragraphs
+        return first or ([], [])
 
-    def body_containers(self) -> list:
-        """The body container and, in page order, the other chunks of a body that ads or
-        pull quotes split into several blocks: elements with the same tag and class as the
-        container, inside the same article wrapper (never ``<body>`` itself)."""
-        best = self.body_container()
+    @property
+    def containers(self) -> list:
+        """The body's containers in page order (see :meth:`body_containers`)."""
+        return self._chosen[0]
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body's paragraphs, from :attr:`containers`."""
+        return self._chosen[1]
+
+    def body_containers(self, best) -> list:
+        """The body container ``best`` and, in page order, the other chunks of a body that ads
+        or pull quotes split into several blocks: elements with the same tag and class,
+        inside the same article wrapper (never ``<body>`` itself)."""
         if best is None or not best.get("class"):
             return [best] if best is not None else []
         signature = (best.tag, best.get("class"))
@@ -419,6 +442,7 @@ def is_prose(line: str) -> bool:
         return False
     if len(line) <= BOILERPLATE_MAX_LEN and (BOILERPLATE.match(line) or AD_LINE.match(line)):
         return False
-    if len(line) <= CAPTION_MAX_LEN and CAPTION.search(line):
+    if len(line) <= CAPTION_MAX_LEN and (CAPTION.search(line) or SHARE_PROMPT.match(line)) \
+            and not SENTENCE_END.search(line[-1:]):
         return False
     return not (len(line) <= 200 and FOOTER.search(line))

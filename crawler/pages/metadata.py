@@ -6,10 +6,9 @@ comments, trailing commas and raw control characters inside strings do not disca
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-from zoneinfo import ZoneInfo
+from collections import deque
 
 from crawler.pages.vocabulary import ARTICLE_TYPES
 
@@ -52,11 +51,11 @@ def article_json_ld(scripts: list[str]) -> dict:
     for raw in scripts:
         try:
             data = loads_lenient(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's limit
             continue
-        stack = data if isinstance(data, list) else [data]
+        stack = deque(data if isinstance(data, list) else [data])
         while stack:
-            item = stack.pop(0)
+            item = stack.popleft()
             if not isinstance(item, dict):
                 continue
             if _types(item) & ARTICLE_TYPES:
@@ -84,31 +83,19 @@ def meta_contents(root) -> dict[str, str]:
 
 
 # Publication times that pages hand to their own scripts (``var publish_time = "…"``,
-# ``"pubtime": "…"``, ``ct = "1614239213"`` as a Unix time): read only when the page shows no
-# dated byline, before the URL's day.
+# ``"pubtime": "…"``): read only when the page shows no dated byline, before the URL's day.
 _SCRIPT_DATE = re.compile(
     r"""(?:\b|_)(?:publish_?time|publishTime|pub_?time|pubTime|pub_?date|pubDate|publish_?date|publishDate|"""
-    r"""datePublished|create_?time|createTime|ptime)["']?\s*[:=]\s*["'](?P<v>[^"'<>]{8,30})["']""",
+    r"""datePublished|ptime)["']?\s*[:=]\s*["'](?P<v>[^"'<>]{8,30})["']""",
     re.I,
 )
-_UNIX_TIME = re.compile(r"""\bvar\s+ct\s*=\s*["'](?P<v>1\d{9})["']""")
 
 
-def script_dates(root, timezone: str) -> list[str]:
-    """Raw publication-time values found in inline scripts, in page order: text values as
-    written, Unix times (seconds) as ISO 8601 in ``timezone`` (the site's)."""
-    zone = ZoneInfo(timezone)
-
+def script_dates(root) -> list[str]:
+    """Publication-time values found in inline scripts, as written, in page order."""
     found = []
     for script in root.iter("script"):
         text = script.text or ""
-        if not text or script.get("src"):
-            continue
-        for m in _SCRIPT_DATE.finditer(text):
-            value = m["v"].strip()
-            if value.isdigit() and len(value) in (10, 13):
-                value = dt.datetime.fromtimestamp(int(value[:10]), zone).isoformat()
-            found.append(value)
-        for m in _UNIX_TIME.finditer(text):
-            found.append(dt.datetime.fromtimestamp(int(m["v"]), zone).isoformat())
+        if text and not script.get("src"):
+            found.extend(m["v"].strip() for m in _SCRIPT_DATE.finditer(text))
     return found

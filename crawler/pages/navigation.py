@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -18,7 +18,7 @@ from crawler.items import RelatedLink
 from crawler.pages.layout import text_of
 from crawler.pages.vocabulary import ALTERNATE_TEXT
 from crawler.text import clean_line
-from crawler.urls import canonicalize, first_page_of
+from crawler.urls import absolute, canonicalize, first_page_of
 
 
 class ArticleNavigation:
@@ -40,8 +40,8 @@ class ArticleNavigation:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
                 continue
-            url = canonicalize(urljoin(self.url, href))
-            if url in seen or url == own or not url.startswith("http"):
+            url = absolute(self.url, href)
+            if url is None or url in seen or url == own or not url.startswith("http"):
                 continue
             seen.add(url)
             links.append(RelatedLink(url=url, text=clean_line(text_of(a))))
@@ -61,8 +61,8 @@ class ArticleNavigation:
         own = canonicalize(self.url)
         out = []
         for href in urls:
-            url = canonicalize(urljoin(self.url, href.strip()))
-            if url != own and url not in out:
+            url = absolute(self.url, href)
+            if url is not None and url != own and url not in out:
                 out.append(url)
         return out
 
@@ -70,7 +70,7 @@ class ArticleNavigation:
         hrefs = self.sel.xpath(
             '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href'
         ).getall()
-        return [urljoin(self.url, h.strip()) for h in hrefs if h.strip()]
+        return [url for url in (absolute(self.url, h, canonical=False) for h in hrefs if h.strip()) if url]
 
     @cached_property
     def first_page(self) -> str:
@@ -84,10 +84,8 @@ class ArticleNavigation:
         Only hrefs containing the first page's file stem are resolved (a cheap filter: a
         page has ~100 links and urljoin/canonicalize dominate the cost otherwise)."""
         stem = urlsplit(first).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        return [
-            canonicalize(urljoin(self.url, str(href).strip()))
-            for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem)
-        ]
+        urls = (absolute(self.url, str(href)) for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem))
+        return [url for url in urls if url]
 
     def continuation_pages(self) -> list[str]:
         """URLs of this article's later pages (``_2.shtml``, ``_3.shtml`` ...), in order."""

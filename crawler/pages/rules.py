@@ -90,11 +90,12 @@ class RuleBook:
         check_timezone(timezone)
         return cls(rules, timezone)
 
-    def page(self, response):
-        """The :class:`~crawler.pages.ArticlePage` for a response, with its site's rule."""
+    def page(self, response, fetched_at: str | None = None):
+        """The :class:`~crawler.pages.ArticlePage` for a response, with its site's rule;
+        ``fetched_at`` (ISO 8601) when the response does not carry its fetch time."""
         from crawler.pages.article import ArticlePage
 
-        return ArticlePage(response, self.for_url(response.url), self.default_timezone)
+        return ArticlePage(response, self.for_url(response.url), self.default_timezone, fetched_at)
 
     def for_url(self, url: str) -> SiteRule:
         parts = urlsplit(url)

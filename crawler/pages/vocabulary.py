@@ -8,7 +8,7 @@ import re
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "TechArticle", "ScholarlyArticle",
-                 "LiveBlogPosting", "Report", "SocialMediaPosting", "DiscussionForumPosting", "Blog"}
+                 "LiveBlogPosting", "Report", "SocialMediaPosting", "DiscussionForumPosting"}  # not "Blog": the blog's home
 
 RELATED_HEADINGS = re.compile(
     r"^\s*[【\[]?\s*(相关新闻|相关链接|相关阅读|相关文章|相关报道|相关稿件|相关推荐|延伸阅读|"
@@ -53,15 +53,18 @@ BOILERPLATE = re.compile(
     # any kind of editor with a colon: 流程编辑：, 视频编辑：, 图片编辑：
     r"[\u4e00-\u9fff]{1,4}(?:编辑|編輯)\s*[:：]|"
     r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|长按|長按|识别二维码|識別二維碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
-    r"【?纠错|【?糾錯|点分享|點分享|点在看|點在看|点赞|點讚|点击关注|點擊關注|"
+    r"【?纠错|【?糾錯|点击关注|點擊關注|"
     r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>|第\s*\d+\s*页\s*/\s*共|<<\s*上一页)|"
     # a newspaper's print-edition line: 《 人民日报 》（ 2021年02月25日 02 版）
     r"《\s*[^》]{2,16}\s*》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[\w\s]{0,8}版\s*[)）]\s*$)"
 )
 # Picture captions and credits as lines of their own: "资料图：…", "图为…", "… 记者 朱奕奕 图",
-# "新京报资料图", "… 摄" (short lines without a closing punctuation mark).
-CAPTION = re.compile(r"^\s*(?:资料图|資料圖|图为|圖為|图片|圖片|图/|圖/|图：|圖：)|(?:资料图|資料圖|供图|供圖|摄|攝|\s图|\s圖)\s*$")
+# "新京报资料图", "… 摄" (short lines that do not end as a sentence: layout.is_prose checks).
+CAPTION = re.compile(r"^\s*(?:资料图|資料圖|图为|圖為|图片[:：]|圖片[:：]|图片来源|圖片來源|图片由|圖片由|图/|圖/|图：|圖：)|"
+                     r"(?:资料图|資料圖|供图|供圖|摄|攝|\s图|\s圖)\s*$")
 CAPTION_MAX_LEN = 60
+# A platform's share prompt as a line of its own: "点分享点收藏点点赞点在看".
+SHARE_PROMPT = re.compile(r"^(?:[点點](?:分享|收藏|[点點]?赞|[点點]?讚|在看))+$")
 BOILERPLATE_MAX_LEN = 60
 # Lines that are only an advertisement marker.
 AD_LINE = re.compile(r"^\s*(?:advertisement|advert|ad|sponsored|广告|廣告|推广|推廣)\s*$", re.I)
@@ -84,10 +87,16 @@ NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責�
 # "（姚峰 上海报道）" closing the last paragraph; "本报记者罗科苏盈发自北京", "□ 本报记者 葛灵丹",
 # "执笔人：…" as a line of their own.
 _CN_NAMES = r"[\u4e00-\u9fff]{2,4}(?:[ 　、，,][\u4e00-\u9fff]{2,4}){0,5}?"
-SIGNATURE_END = re.compile(r"[（(]\s*(?:[\u4e00-\u9fff]{0,6}记者|[\u4e00-\u9fff]{0,6}記者)?\s*(?P<names>" + _CN_NAMES
-                           + r")\s*(?:[\u4e00-\u9fff]{2,4}报道|[\u4e00-\u9fff]{2,4}報道|报道|報道)?\s*[)）]\s*$")
-SIGNATURE_LINE = re.compile(r"^\W{0,3}(?:本报记者|本報記者|记者|記者|执笔人|執筆人|执笔|執筆|撰稿人)\s*[:：]?\s*(?P<names>"
-                            + _CN_NAMES + r")\s*(?:发自|發自|报道|報道|$)")
+# Closing a paragraph, a parenthesis is a signature only with 记者 or 报道 in it, or with two
+# names or more ("（常书香 马丹阳）"): "（同比）", "（新华社）", "（未完待续）" are not.
+SIGNATURE_END = re.compile(
+    r"[（(]\s*(?:(?:[\u4e00-\u9fff]{0,6}(?:记者|記者))\s*(?P<reporters>" + _CN_NAMES + r")"
+    r"|(?P<reported>" + _CN_NAMES + r")\s*(?:[\u4e00-\u9fff]{2,4})?(?:报道|報道)"
+    r"|(?P<names>[\u4e00-\u9fff]{2,3}(?:[ 　、，,][\u4e00-\u9fff]{2,3}){1,5}))\s*[)）]\s*$")
+# A signature line: a strong label ("本报记者罗科苏盈发自北京", "执笔人：…") or 记者 with a space
+# or colon before the names ("记者节快乐" is no signature).
+SIGNATURE_LINE = re.compile(r"^\W{0,3}(?:(?:本报记者|本報記者|执笔人|執筆人|执笔|執筆|撰稿人)\s*[:：]?|(?:记者|記者)[\s:：]+)\s*"
+                            r"(?P<names>" + _CN_NAMES + r")\s*(?:发自|發自|报道|報道|$)")
 # Reporters named in the dateline opening the first paragraph: "新京报讯（记者 王俊）",
 # "新华社合肥2月25日电（记者程博文）", "【环球网科技报道 记者 李文瑶】".
 SIGNATURE_START = re.compile(r"^.{0,40}?[（(【\[][^）)】\]]{0,20}?(?:记者|記者)\s*(?P<names>" + _CN_NAMES
@@ -117,7 +126,7 @@ NOT_PUBLICATION = re.compile(r"出生|生于|生於|诞生|誕生|逝世|卒于|
                              r"(?:演出|活动|活動|开始|開始|截止|报名|報名|举办|舉辦|会议|會議|比赛|比賽|开幕|開幕|营业|營業|"
                              r"考试|考試|开放|開放|有效|出发|出發|开奖|開獎|上映|发车|發車)(?:时间|時間|日期)", re.I)
 # A weekday after a date: the "today is" line of a portal's header (2026年12月1日 星期二).
-WEEKDAY = re.compile(r"^\s*(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]")
+WEEKDAY = re.compile(r"(?:星期|礼拜|禮拜|周|週)[一二三四五六日天]")
 
 # Class/id words of a headline element.
 TITLE_WORDS = frozenset({"title", "headline", "heading", "biaoti", "bt", "tit", "subject", "topic",
