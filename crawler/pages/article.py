@@ -7,7 +7,8 @@ Each field is read by a cascade, most trusted source first:
 2. the page's own metadata (JSON-LD ``NewsArticle``, OpenGraph / ``article:*`` meta, ``<time>``);
 3. page markup and Chinese conventions (the headline matching ``<title>``, the byline line
    "来源：… 作者：… 2021-01-25 17:30" next to it, the paragraph-dense container of the body);
-4. trafilatura, only when no paragraph-dense container is found (it costs ~10x the rest).
+4. trafilatura, only when no paragraph-dense container is found and the page carries article
+   metadata or shows a headline and a date (it costs ~10x the rest).
 
 Whether the page is an article is decided from the evidence it gives (:meth:`ArticlePage.verdict`):
 a body of prose, a headline, a date, article metadata; none of them alone is required.
