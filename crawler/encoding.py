@@ -207,16 +207,6 @@ def ungarbled_encoding(body: bytes, encoding: str, sample: bytes | None = None) 
     return None
 
 
-def retry_garbled(response: TextResponse) -> TextResponse | None:
-    """``response`` when its text is not garbled; else ``response`` re-decoded with the first
-    of RETRY_ENCODINGS that gives text that is not garbled; ``None`` when every one is garbled."""
-    current = codecs.lookup(response.encoding).name
-    encoding = ungarbled_encoding(response.body, current)
-    if encoding is None or encoding == current:
-        return response if encoding else None
-    return response.replace(encoding=encoding)
-
-
 def redecode(response: Response) -> Response:
     """``response`` as an HtmlResponse decoded with :func:`choose_encoding`'s answer, retried
     with RETRY_ENCODINGS when that reads as mojibake (see :func:`ungarbled_encoding`; when no

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.encoding import choose_encoding, is_binary, redecode, retry_garbled, text_sample
+from crawler.encoding import choose_encoding, is_binary, redecode, text_sample, ungarbled_encoding
 
 TEXT = "朱镕基同志视察平度，陶喆、王堃参加座谈。平度市蕴藏着推动青岛未来发展的巨大潜力和空间。"
 
@@ -131,16 +131,13 @@ def test_utf8_page_declared_gb2312_is_retried_as_utf8():
     assert paragraphs(response) == texts
 
 
-def test_retry_garbled():
-    good = HtmlResponse("http://news.test/a.html", body=article_page(sample("zh_news")).encode("gb18030"),
-                        encoding="gb18030")
-    assert retry_garbled(good) is good
-    misread = good.replace(encoding="cp1251")
-    assert retry_garbled(misread).encoding == "gb18030"
-    assert paragraphs(retry_garbled(misread)) == sample("zh_news").split("\n\n")
+def test_garbled_decoding_is_retried():
+    body = article_page(sample("zh_news")).encode("gb18030")
+    assert ungarbled_encoding(body, "gb18030") == "gb18030"
+    assert ungarbled_encoding(body, "cp1251") == "gb18030"  # read as Cyrillic: retried as GB18030
     # UTF-8 of text that was already mojibake: no decoding reads it as text.
     double = article_page(sample("zh_news").encode("gb18030").decode("latin-1")).encode("utf-8")
-    assert retry_garbled(HtmlResponse("http://news.test/a.html", body=double, encoding="utf-8")) is None
+    assert ungarbled_encoding(double, "utf-8") is None
 
 
 def test_text_sample_keeps_the_text_and_leaves_the_markup():

@@ -184,7 +184,7 @@ def test_channel_listing_is_refused():
 ])
 def test_snippet_lists_are_refused(name, url):
     """Tag and search-result pages: headline links, each with a one-sentence snippet cut with '……'."""
-    assert refused(fetch(name, url))
+    assert refused(fetch(name, url)) == "link list"
 
 
 def test_link_dense_prose_with_headline_and_date_is_an_article():
