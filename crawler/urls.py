@@ -40,8 +40,9 @@ def canonicalize(url: str) -> str:
 def absolute(base: str, href: str, canonical: bool = True) -> str | None:
     """``href`` resolved against the page URL ``base`` (canonicalized unless ``canonical`` is
     False), or None when it is no valid URL (``http://[bad``)."""
+    href = href.strip()
     try:
-        url = urljoin(base, href.strip())
+        url = href if href.startswith(("http://", "https://")) else urljoin(base, href)
         return canonicalize(url) if canonical else url
     except ValueError:
         return None
