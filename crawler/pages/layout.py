@@ -35,6 +35,11 @@ TEASER_DENSITY = 0.3
 # Characters of its own (not link) text that keep a link-rich paragraph in the body.
 PROSE_OUTSIDE_LINKS = 40
 SENTENCE_END = re.compile(r"[。！？!?…]|\.(?:\s|$)")
+# An infobox without class words: FACT_ROWS+ rows of a label (FACT_LABEL_CHARS at most) and
+# a value (FACT_VALUE_CHARS at most).
+FACT_ROWS = 3
+FACT_LABEL_CHARS = 8
+FACT_VALUE_CHARS = 40
 # Body candidates tried, best first, and the paragraph text (characters) one must give.
 CANDIDATES = 3
 MIN_CONTAINER_TEXT = 80
@@ -346,7 +351,9 @@ class Layout:
             add(el.text or "")
             for child in el:
                 if isinstance(child.tag, str) and not self.is_chrome(child):
-                    if child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
+                    if child.tag == "table" and self.fact_box(child, placed_first=not paragraphs):
+                        pass  # an infobox without class words: label/value rows, floated or on top
+                    elif child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
                         if not link_dense(child):
                             add(self.lines(child))
                     elif not self.teaser_list(child) and not self.other_post(child, container):
@@ -385,6 +392,17 @@ class Layout:
         children = [c for c in el if isinstance(c.tag, str) and self.lengths.get(c)]
         items = self.listing_items(el)
         return items >= MIN_LISTING_ITEMS and items * 2 >= len(children)
+
+    def fact_box(self, table, placed_first: bool) -> bool:
+        """A table of short label/value rows (中文名 | 王振东, 出生日期 | 1965年3月2日) set beside
+        the text (floated) or before its first paragraph: an infobox, not article text. At
+        least FACT_ROWS such rows, all but one row of the table, no cell of prose length."""
+        if not (placed_first or table.get("align") in ("left", "right") or "float" in (table.get("style") or "")):
+            return False
+        rows = [[c for c in tr if isinstance(c.tag, str) and c.tag in ("th", "td")] for tr in table.iter("tr")]
+        facts = sum(1 for cells in rows if len(cells) == 2 and len(text_of(cells[0]).strip()) <= FACT_LABEL_CHARS
+                    and len(text_of(cells[1]).strip()) <= FACT_VALUE_CHARS)
+        return facts >= FACT_ROWS and facts >= len(rows) - 1
 
     def other_post(self, el, container) -> bool:
         """An ``<article>`` inside the body container holding less text than the rest of
