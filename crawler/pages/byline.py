@@ -48,8 +48,8 @@ class BylineFields:
 
     @cached_property
     def _byline_texts(self) -> list[tuple[str, object]]:
-        """``(text, element)`` of short texts that look like the byline/info line, nearest
-        to the headline first (after it before before it); page order without a headline.
+        """``(text, element)`` of short texts that look like the byline/info line, the most
+        likely first (see :meth:`_byline_rank`), at most 12.
 
         Picked: elements whose own text carries a byline label (来源：, 发布时间：, 作者：...)
         or a date, outside navigation, lists and sidebars, up to 200 characters long.
