@@ -18,26 +18,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import scrapy
-from scrapy.http import HtmlResponse
 
-from crawler.cleaning import clean_article
-from crawler.encoding import redecode
-from crawler.pages import NotArticle, RuleBook
+from .savedpages import extract, fields
+from .savedpages import record as saved_record
 
 PAGES = Path(__file__).parent / "fixtures" / "modern"
 FETCHED_AT = "2021-02-26T02:00:00+00:00"
-START = 12  # characters of each paragraph compared
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def fetch(name: str, url: str, fetched_at: str = FETCHED_AT):
-    """``article()`` of saved page ``name`` as fetched from ``url`` at ``fetched_at``:
-    an Article or a NotArticle."""
-    request = scrapy.Request(url, meta={"news_fetched_at": fetched_at})
-    response = HtmlResponse(url=url, body=(PAGES / name).read_bytes(),
-                            headers={"Content-Type": "text/html"}, request=request)
-    return RuleBook().page(redecode(response)).article()
+    return extract(PAGES / name, url, fetched_at)
 
 
 def shanghai_minute(published_at: str | None) -> str | None:
@@ -52,21 +43,10 @@ def shanghai_minute(published_at: str | None) -> str | None:
 
 
 def record(result) -> dict:
-    """The cleaned record of an Article, with ``starts``: the beginning of each paragraph, and
-    ``published``: the publication time to the minute in Asia/Shanghai."""
-    if isinstance(result, NotArticle):
-        pytest.fail(f"refused as {result.reason!r}")
-    rec = clean_article(result).to_record()
-    rec["paragraphs"] = rec["body"].split("\n\n")
-    rec["starts"] = [p[:START] for p in rec["paragraphs"]]
+    """:func:`savedpages.record` with ``published``: the time to the minute in Asia/Shanghai."""
+    rec = saved_record(result)
     rec["published"] = shanghai_minute(rec["published_at"])
     return rec
-
-
-def fields(rec: dict, expected: dict) -> dict:
-    """The fields of ``rec`` named in ``expected`` (compare the two dicts: pytest shows each
-    differing field)."""
-    return {k: rec[k] for k in expected}
 
 
 # Each case: saved page, URL, the fields the page states, and pieces of the page's chrome that

@@ -16,46 +16,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import scrapy
-from scrapy.http import HtmlResponse
 
-from crawler.cleaning import clean_article
-from crawler.encoding import redecode
 from crawler.items import Article
-from crawler.pages import NotArticle, RuleBook
+
+from .savedpages import START, extract, fields, record
 
 PAGES = Path(__file__).parent / "fixtures" / "mechanisms"
 FETCHED_AT = "2024-03-06T02:00:00+00:00"
-START = 12  # characters of each paragraph compared
 
 
 def fetch(name: str, url: str, fetched_at: str = FETCHED_AT, body: bytes | None = None):
-    """``article()`` of saved page ``name`` as fetched from ``url`` at ``fetched_at``:
-    an Article or a NotArticle. ``body`` replaces the saved bytes (for a variant of a page)."""
-    request = scrapy.Request(url, meta={"news_fetched_at": fetched_at})
-    response = HtmlResponse(url=url, body=body if body is not None else saved(name),
-                            headers={"Content-Type": "text/html"}, request=request)
-    return RuleBook().page(redecode(response)).article()
+    return extract(PAGES / name, url, fetched_at, body)
 
 
 def saved(name: str) -> bytes:
     return (PAGES / name).read_bytes()
-
-
-def record(result) -> dict:
-    """The cleaned record of an Article, with ``starts``: the beginning of each paragraph."""
-    if isinstance(result, NotArticle):
-        pytest.fail(f"refused as {result.reason!r}")
-    rec = clean_article(result).to_record()
-    rec["paragraphs"] = rec["body"].split("\n\n")
-    rec["starts"] = [p[:START] for p in rec["paragraphs"]]
-    return rec
-
-
-def fields(rec: dict, expected: dict) -> dict:
-    """The fields of ``rec`` named in ``expected`` (compare the two dicts: pytest shows each
-    differing field)."""
-    return {k: rec[k] for k in expected}
 
 
 def refused(result) -> str:
