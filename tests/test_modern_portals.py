@@ -145,7 +145,7 @@ CASES = [
         "toutiao.html", "https://www.toutiao.example/article/6932123456789012345/",
         {"url": "https://www.toutiao.example/article/6932123456789012345/",
          "title": "春节后首批上市公司年报出炉 多家企业净利润翻倍",
-         "published": "2021-02-25 17:42", "author": None, "source": None,
+         "published": "2021-02-25 17:42", "author": None, "source": "每日经济新闻",  # the meta line's outlet
          "starts": ["截至2月25日，沪深两市", "从行业分布看，业绩大幅增", "也有部分公司业绩承压。受", "分析人士指出，随着年报披",
                     "按照规定，上市公司需在4"]},
         ["图片来源", "举报", "年报季又来了", "A股年报披露进入高峰期", "头条热榜", "官方头条号"],

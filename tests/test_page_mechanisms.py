@@ -294,6 +294,88 @@ def test_headline(name, url, expected):
     assert fields(rec, expected) == expected
 
 
+# <title> without <h1>: the segments that name the site or a channel go, by what the page
+# itself says its name is (the logo's alt, the copyright line, og:site_name, menu and
+# breadcrumb links); a bracket prefix such as 【转载】 belongs to the headline as printed.
+
+SYNDICATED = "title_syndicated_no_h1.html"
+SYNDICATED_URL = "http://www.haiyousudi.example/chengjian/2021/0202/42011.html"
+SYNDICATED_TITLE = "【转载】青岛地铁6号线一期工程全线轨通 年内具备开通条件"
+SYNDICATED_STARTS = ["2月2日上午，随着最后一", "6号线一期工程线路全长约", "施工方负责人介绍，铺轨作", "按照计划，6号线一期工程"]
+
+
+@pytest.mark.parametrize("name, url, expected", [
+    pytest.param(
+        SYNDICATED, SYNDICATED_URL,
+        {"title": SYNDICATED_TITLE, "published_at": "2021-02-02T19:25:00+08:00", "source": "青岛早报", "author": "林君",
+         "starts": SYNDICATED_STARTS},
+        id="repost-prefix-site-suffix-dotted-meta-line"),
+    pytest.param(
+        "title_channel_and_site_suffix.html", "http://www.lansejimo.example/qsdt/202403/38812.html",
+        {"title": "即墨区今年将新建改造城市口袋公园12处", "published_at": "2024-03-05T10:20:00+08:00", "source": "即墨日报",
+         "author": "王晓",
+         "starts": ["记者从即墨区住房和城乡建", "今年的口袋公园选址主要集", "在建设过程中，即墨区将广", "据介绍，去年即墨区已建成"]},
+        id="headline_channel_site-span-meta-line"),
+    pytest.param(
+        "title_dash_in_headline_h1.html", "https://www.xihaian.example/culture/2024/0408/3320.html",
+        {"title": "探访崂山茶园 - 春茶开采进入高峰", "published_at": "2024-04-08T09:12:00+08:00",
+         "source": "青岛西海岸新闻网", "author": "薛莹",
+         "starts": ["清明前后，崂山茶区迎来春", "“今年开春气温回升快，茶", "记者了解到，崂山区目前茶", "为方便游客体验采茶制茶，"]},
+        id="dash-inside-the-h1-headline"),
+])
+def test_site_name_affixes_of_title(name, url, expected):
+    rec = record(fetch(name, url, "2024-04-21T02:00:00+00:00"))
+    assert fields(rec, expected) == expected
+
+
+_LOGO_ALT = 'alt="海右速递" title="海右速递"'.encode()
+_COPYRIGHT = "Copyright © 2016-2021 海右速递 All Rights Reserved".encode()
+
+
+@pytest.mark.parametrize("replacements, title", [
+    pytest.param([(_LOGO_ALT, b'alt=""')], SYNDICATED_TITLE, id="copyright-line-only"),
+    pytest.param([(_LOGO_ALT, b'alt=""'), (_COPYRIGHT, b"Copyright 2016-2021 All Rights Reserved"),
+                  (b"</head>", '<meta property="og:site_name" content="海右速递"></head>'.encode())],
+                 SYNDICATED_TITLE, id="og:site_name-only"),
+    pytest.param([(_LOGO_ALT, b'alt=""'), (_COPYRIGHT, b"Copyright 2016-2021 All Rights Reserved")],
+                 SYNDICATED_TITLE + " - 海右速递", id="no-evidence-no-cut"),
+    pytest.param([("<title>【转载】".encode(), "<title>海右速递 | 【转载】".encode()),
+                  (" - 海右速递</title>".encode(), b"</title>")], SYNDICATED_TITLE, id="site-name-prefix"),
+])
+def test_site_name_is_cut_on_the_pages_evidence(replacements, title):
+    body = saved(SYNDICATED)
+    for old, new in replacements:
+        assert old in body
+        body = body.replace(old, new)
+    rec = record(fetch(SYNDICATED, SYNDICATED_URL, "2024-04-21T02:00:00+00:00", body=body))
+    assert rec["title"] == title
+
+
+@pytest.mark.parametrize("headline", [
+    pytest.param("中日韩-东盟青年交流营在青岛开营", id="dash-between-chinese"),
+    pytest.param("Qingdao - Incheon ferry service resumes after three years", id="english-spaced-dash"),
+    pytest.param("胶东国际机场T2航站楼开建 2027年投用", id="latin-digits"),
+    pytest.param("【转载】海右速递年度盘点：十件大事", id="site-name-inside-the-headline"),
+])
+def test_a_headline_with_a_dash_keeps_it(headline):
+    """Without <h1>, a segment the page gives no evidence for is part of the headline."""
+    old = "【转载】青岛地铁6号线一期工程全线轨通 年内具备开通条件"
+    body = saved(SYNDICATED).replace(old.encode(), headline.encode())
+    body = body.replace('<span class="zz">【转载】</span>青岛地铁6号线一期工程全线轨通 年内具备开通条件'.encode(), headline.encode())
+    rec = record(fetch(SYNDICATED, SYNDICATED_URL, "2024-04-21T02:00:00+00:00", body=body))
+    assert rec["title"] == headline
+
+
+def test_a_dash_headline_from_og_title_keeps_it():
+    """The same headline as og:title, the <h1> turned into a plain <div>: the part after the
+    dash is no name the page gives its site or a channel."""
+    body = saved("title_dash_in_headline_h1.html").replace(b'<h1 class="article-title">', b'<div class="lead">')
+    body = body.replace(b"</h1>", b"</div>")
+    rec = record(fetch("title_dash_in_headline_h1.html", "https://www.xihaian.example/culture/2024/0408/3320.html",
+                       "2024-04-21T02:00:00+00:00", body=body))
+    assert rec["title"] == "探访崂山茶园 - 春茶开采进入高峰"
+
+
 # -- 7. bodies ---------------------------------------------------------------------------------
 
 def test_forum_thread_gives_the_opening_post():
@@ -432,6 +514,32 @@ def test_footer_sentence_about_authors_is_no_author():
                 "author": None, "source": "开源中国社区",
                 "starts": ["近日，一个国产开源数据库", "报告提到，过去一年社区共", "社区负责人表示，下一步将"]}
     assert fields(rec, expected) == expected
+
+
+@pytest.mark.parametrize("line, source, author", [
+    pytest.param("2021-02-02 19:25 · 青岛早报 · 记者 林君", "青岛早报", "林君", id="middle-dots"),
+    pytest.param("2021-02-02 19:25 | 青岛早报 | 记者：林君", "青岛早报", "林君", id="bars"),
+    pytest.param("2021-02-02 19:25&nbsp;&nbsp;&nbsp;青岛早报&nbsp;&nbsp;&nbsp;记者 林君", "青岛早报", "林君", id="spaces"),
+    pytest.param("2021-02-02 19:25 · 来源：青岛早报 · 记者 林君", "青岛早报", "林君", id="labelled"),
+    pytest.param("2021-02-02 19:25·来源：青岛早报·作者：林君", "青岛早报", "林君", id="labelled-no-spaces"),
+    pytest.param("2021-02-02 19:25 · 城建交通 · 记者 林君", None, "林君", id="channel-name"),
+    pytest.param("2021-02-02 19:25 · 扫码看新闻 · 记者 林君", None, "林君", id="page-tool"),
+    pytest.param("2021-02-02 19:25 · 新华社 · 记者 林君", "新华社", "林君", id="agency"),
+])
+def test_source_named_in_a_meta_line_without_label(line, source, author):
+    """A field of the dated meta line that reads as an outlet's name is the source."""
+    body = saved(SYNDICATED).replace("2021-02-02 19:25 · 青岛早报 · 记者 林君".encode(), line.encode())
+    rec = record(fetch(SYNDICATED, SYNDICATED_URL, "2024-04-21T02:00:00+00:00", body=body))
+    expected = {"published_at": "2021-02-02T19:25:00+08:00", "source": source, "author": author}
+    assert fields(rec, expected) == expected
+
+
+def test_a_channel_named_like_an_outlet_is_no_source():
+    """"即墨新闻" in the meta line is a link of the site's menu: a channel, not the source."""
+    body = saved("title_channel_and_site_suffix.html").replace("<span>即墨日报</span>".encode(), "<span>即墨新闻</span>".encode())
+    rec = record(fetch("title_channel_and_site_suffix.html", "http://www.lansejimo.example/qsdt/202403/38812.html",
+                       "2024-04-21T02:00:00+00:00", body=body))
+    assert rec["source"] is None
 
 
 def test_source_ends_at_the_next_label_element():

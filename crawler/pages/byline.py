@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from crawler import dates
 from crawler.pages.layout import class_words, is_chrome_tag, link_text_len, longer_than, text_of
 from crawler.pages.metadata import PUBLISHED_META, script_dates
-from crawler.pages.vocabulary import (AUTHOR_LABEL, BYLINE_HINT, DATE_CHROME_NAMES, DATE_CHROME_WORDS,
-                                      EDITOR_BEFORE, NAME, NAME_WITH_LATIN, NO_BYLINE_TAGS, NOT_NAME_START,
-                                      NOT_NAMES, NOT_PUBLICATION, SIGNATURE_END, SIGNATURE_LINE,
-                                      SIGNATURE_START, SKIP_TAGS, SOURCE, SOURCE_WORDS, WEEKDAY)
+from crawler.pages.vocabulary import (AUTHOR_LABEL, BOILERPLATE, BYLINE_FIELDS, BYLINE_HINT, DATE_CHROME_NAMES,
+                                      DATE_CHROME_WORDS, EDITOR_BEFORE, NAME, NAME_WITH_LATIN, NO_BYLINE_TAGS,
+                                      NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, OUTLET_NAME, SIGNATURE_END,
+                                      SIGNATURE_LINE, SIGNATURE_START, SKIP_TAGS, SOURCE, SOURCE_WORDS, WEEKDAY)
 from crawler.text import clean_line
 from crawler.urls import date_from_url
 
@@ -30,6 +30,10 @@ MIN_YEAR = 1990
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # A two-character name printed with its characters spaced out ("本报记者  韩   鑫").
 _SPACED_NAME = re.compile(r"^([\u4e00-\u9fff])[ 　]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+# Inline elements that hold one field of a byline line ("<span>2021-02-02</span> · <span>青岛早报</span>").
+_INLINE_TAGS = {"span", "em", "i", "b", "strong", "font", "small", "a", "time", "label", "cite"}
+# Characters of a byline line, at most.
+_MAX_LINE_CHARS = 200
 
 
 class BylineFields:
@@ -169,6 +173,10 @@ class BylineFields:
         page's scripts, then the day in the URL path. Dates after the fetch day or far from the
         URL's date are passed over; a day without a time gives way to a later source that
         gives the same day with its time."""
+        return self._published
+
+    @cached_property
+    def _published(self) -> tuple[str | None, str | None]:
         url_day = date_from_url(self.response.url)
         ruled = self._rule_text("date")
         if ruled:
@@ -226,7 +234,39 @@ class BylineFields:
         publisher = self.json_ld.get("publisher")
         if isinstance(publisher, dict) and self.json_ld.get("isBasedOn"):
             return publisher.get("name")
-        return self._source_element()
+        return self._source_element() or self._unlabelled_source()
+
+    def _unlabelled_source(self) -> str | None:
+        """A publication named without a label in the byline line that gives the publication
+        day ("2021-02-02 19:25 · 青岛早报 · 记者 林君", fields apart by BYLINE_FIELDS; a line of
+        ``<span>``s counts as one): the first field that reads as an outlet's name
+        (OUTLET_NAME), not a label, nor one of the site's channels (a menu's "本地新闻")."""
+        published = self.published_at()[0]
+        for _, el in self._byline_texts:
+            line = clean_line(self._line_of(el))
+            fields = [f for f in BYLINE_FIELDS.split(line) if OUTLET_NAME.match(f)]
+            if not fields:
+                continue  # cheap test first: most byline lines name no outlet
+            days = {iso[:10] for iso, _, _ in dates.text_dates(line, self.timezone)}
+            if not days or published and published[:10] not in days:
+                continue
+            for field in fields:
+                if field not in NOT_NAMES and not BOILERPLATE.match(field) \
+                        and field.casefold() not in self._channel_names:
+                    return field
+        return None
+
+    @staticmethod
+    def _line_of(el) -> str:
+        """The text of the line ``el`` is part of: ``el``'s own, or, for an inline element,
+        its block's (at most _MAX_LINE_CHARS characters)."""
+        node = el
+        while node.tag in _INLINE_TAGS:
+            parent = node.getparent()
+            if parent is None or longer_than(parent, _MAX_LINE_CHARS):
+                break
+            node = parent
+        return text_of(node)
 
     def _source_element(self) -> str | None:
         """A source shown without its label: the text of a short ``class="source"`` element

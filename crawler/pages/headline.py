@@ -1,6 +1,7 @@
 """The headline of an article page: the heading that ``<title>`` starts with, else the page's
-metadata, else ``<title>`` without its site-name affixes, else the title-like element just
-before the body. Mixed into :class:`crawler.pages.article.ArticlePage` (uses its ``sel``,
+metadata, else ``<title>`` without its site-name affixes (the segments the page itself names
+its site or channels by: logo, home link, copyright line, menus), else the title-like element
+just before the body. Mixed into :class:`crawler.pages.article.ArticlePage` (uses its ``sel``,
 ``layout``, ``rule``, ``meta()`` and ``json_ld``); returns text (``str``) or ``None``.
 """
 
@@ -11,9 +12,10 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from crawler.pages.layout import SENTENCE_END, class_words, is_prose, link_text_len, longer_than, text_of
-from crawler.pages.vocabulary import SITE_NAME_HINT, TITLE_SEPARATORS, TITLE_WORDS
+from crawler.pages.vocabulary import (FOOTER, HOME_LINK_TEXT, NAV_WORDS, SITE_NAME_HINT, TITLE_SEPARATOR,
+                                      TITLE_WORDS)
 from crawler.text import clean_line
-from crawler.urls import absolute
+from crawler.urls import absolute, netloc, same_site
 
 # Headlines are 2-120 characters; longer "headings" are paragraphs.
 MAX_TITLE_CHARS = 120
@@ -21,10 +23,18 @@ _HEADING_TAGS = ("h1", "h2", "h3")
 _TITLE_CANDIDATE_TAGS = {"h1", "h2", "h3", "h4", "div", "td", "span", "p", "strong", "b", "font", "a", "header"}
 _TITLE_HINT = re.compile(r"tit|head|bt|subject|topic")
 _SITE_WORDS = {"site", "logo", "brand", "header", "masthead", "blogname", "sitename", "site-title", "headermaintitle"}
-# The last and the first segment of a <title>, at a separator (bounded: no backtracking).
-_SEPS = re.escape(TITLE_SEPARATORS)
-_TITLE_SUFFIX = re.compile(rf"\s*[{_SEPS}]+\s*(?P<tail>[^{_SEPS}]{{2,30}})$")
-_TITLE_PREFIX = re.compile(rf"^(?P<head>[^{_SEPS}]{{2,20}}?)\s*[{_SEPS}]+\s*(?P<tail>.+)$")
+# Segments of <title> that may name the site: a suffix up to 40 characters, a prefix up to
+# 20; SITE_NAME_HINT alone counts for a suffix up to 30 characters and a prefix up to 12.
+_MAX_SUFFIX, _MAX_PREFIX, _MAX_HINTED_SUFFIX, _MAX_HINTED_PREFIX = 40, 20, 30, 12
+# Channel names are link texts up to this long; site names up to _MAX_SUFFIX.
+_MAX_CHANNEL_CHARS = 16
+# A block of links around a home link (a menu, a breadcrumb trail): at most this much text.
+_MAX_NAV_BLOCK_CHARS = 1000
+_HOME_PATH = re.compile(r"^/?(?:(?:index|default|main)\.\w+)?$", re.I)
+# An href that may lead to the home page: a host alone, "/", "./", "../index.html".
+_HOME_HREF = re.compile(r"^(?:(?:https?:)?//[^/?#]+)?(?:\.{0,2}/)*(?:(?:index|default|main)\.\w+)?(?:#.*)?$", re.I)
+_MARK_HINT = re.compile(r"logo|nav|menu|crumb", re.I)
+_LATIN = re.compile(r"[a-z0-9]")
 
 
 class HeadlineFields:
@@ -66,9 +76,9 @@ class HeadlineFields:
         return text if 2 <= len(text) <= MAX_TITLE_CHARS else None
 
     def _is_site_name(self, el, text: str) -> bool:
-        """An ``<h1>`` that names the site: the logo link to the home page, or og:site_name."""
-        site = self.meta("og:site_name")
-        if site and text == site:
+        """An ``<h1>`` that names the site: the logo link to the home page, or the name the
+        page's metadata gives the site (:attr:`_meta_site_names`)."""
+        if _fold(text) in self._meta_site_names:
             return True
         for a in el.iter("a"):
             path = urlsplit(absolute(self.response.url, a.get("href") or "", canonical=False) or "").path
@@ -136,17 +146,172 @@ class HeadlineFields:
     def title(self) -> str | None:
         return self._headline[0]
 
+    @cached_property
+    def _meta_site_names(self) -> frozenset:
+        """The names the page's metadata gives its site, folded (:func:`_fold`): og:site_name,
+        application-name, apple-mobile-web-app-title, the JSON-LD publisher."""
+        names = {self.meta(name) for name in ("og:site_name", "application-name", "apple-mobile-web-app-title")}
+        publisher = self.json_ld.get("publisher")
+        if isinstance(publisher, dict):
+            names.add(publisher.get("name"))
+        return frozenset(_fold(n) for n in names if isinstance(n, str) and n.strip())
+
+    @cached_property
+    def _site_names(self) -> frozenset:
+        """The names the page gives its site, folded: :attr:`_meta_site_names`; the alt and
+        title of logo elements (class/id word ``logo``) and of links to the home page, and
+        their text unless it only says "home" (HOME_LINK_TEXT)."""
+        site = set(self._meta_site_names)
+        for el in self._marked_blocks[0]:
+            site.update(_fold(t) for t in _names_of(el))
+        for a in self._home_links[0]:
+            site.update(_fold(t) for t in _names_of(a) if not HOME_LINK_TEXT.match(t.strip()))
+        return frozenset(n for n in site if 2 <= len(n) <= _MAX_SUFFIX)
+
+    @cached_property
+    def _marked_blocks(self) -> tuple[list, list]:
+        """``(logos, menus)``: elements with the class/id word ``logo``; ``<nav>`` and elements
+        with a class/id word of NAV_WORDS (menus, breadcrumbs)."""
+        logos, menus = [], []
+        for el in self.layout.elements:
+            if el.tag == "nav":
+                menus.append(el)
+                continue
+            if el.tag.__class__ is not str:
+                continue  # a comment
+            names = (el.get("class") or "") + " " + (el.get("id") or "")
+            if not _MARK_HINT.search(names):
+                continue  # cheap test first: most elements have no such class
+            words = class_words(el)[1]
+            if "logo" in words:
+                logos.append(el)
+            if words & NAV_WORDS:
+                menus.append(el)
+        return logos, menus
+
+    @cached_property
+    def _home_links(self) -> tuple[list, list]:
+        """``(home, sections)``: the page's links to its host's home page (``/``,
+        ``../index.html``, ``http://host``; "www." aside), and to the home pages of other hosts
+        of its domain (``house.example.cn``: sections of the site, named like channels)."""
+        home, sections = [], []
+        host = _host(self.response.url)
+        for a in self.sel.root.iter("a"):
+            href = (a.get("href") or "").strip()
+            if not href or href[0] == "#" or not _HOME_HREF.match(href):
+                continue  # cheap test first: most links lead to articles
+            url = absolute(self.response.url, href, canonical=False)
+            if url and _HOME_PATH.match(urlsplit(url).path) and same_site(url, self.response.url):
+                (home if _host(url) == host else sections).append(a)
+        return home, sections
+
+    @cached_property
+    def _channel_names(self) -> frozenset:
+        """Link texts (folded, 2-16 characters) of the page's menus and breadcrumbs: in
+        ``<nav>``, in elements with a class/id word of NAV_WORDS, or in a block of links around
+        a home link ("首页 > 城建交通 > 正文"); and of links to the site's other hosts."""
+        links = set()
+        for block in self._marked_blocks[1]:
+            links.update(block.iter("a"))
+        home, sections = self._home_links
+        for a in home:
+            block = _link_block(a)
+            if block is not None:
+                links.update(block.iter("a"))
+        names = {_fold(text_of(a)) for a in links.union(sections)}
+        return frozenset(n for n in names if 2 <= len(n) <= _MAX_CHANNEL_CHARS)
+
+    @cached_property
+    def _footer_lines(self) -> tuple:
+        """The page's copyright and licence lines (FOOTER), folded."""
+        return tuple(_fold(text_of(el)) for el, own in self.layout.own
+                     if len(own) <= 200 and FOOTER.search(own) and not longer_than(el, 300))
+
+    def _names_site(self, segment: str, hint_limit: int) -> bool:
+        """True when a segment of ``<title>`` names the site or one of its channels: at most
+        ``hint_limit`` characters long, it has a word of SITE_NAME_HINT; or it is one of
+        :attr:`_site_names` or :attr:`_channel_names`, starts or ends with a site name
+        ("胶东资讯网" for "胶东资讯"), or is part of a copyright line."""
+        folded = _fold(segment)
+        if len(folded) < 2:
+            return False
+        if len(segment) <= hint_limit and SITE_NAME_HINT.search(segment):
+            return True
+        if folded in self._site_names or folded in self._channel_names:
+            return True
+        return any(_holds(folded, name, edge=True) for name in self._site_names) \
+            or any(_holds(line, folded) for line in self._footer_lines)
+
     def _strip_site_name(self, title: str) -> str:
-        """``"标题_青岛日报网"`` -> ``"标题"``: drop last segments, or a first one, naming the site."""
-        site = self.meta("og:site_name") or ""
+        """``<title>`` (or og:title) without the segments that name the site or a channel
+        (:meth:`_names_site`): the last ones ("【转载】标题 - 网站", "标题_频道_网站"), then a first
+        one ("网站 » 标题") when the rest is longer. The headline's own segments stay."""
         title = title[:MAX_TITLE_CHARS * 2]
-        while True:  # suffixes, last first: "标题 - 频道 - 网站"
-            m = _TITLE_SUFFIX.search(title)
-            if not (m and m.start() >= 2 and (m["tail"] == site or SITE_NAME_HINT.search(m["tail"]))):
+        cuts = [(m.start(), m.end()) for m in TITLE_SEPARATOR.finditer(title)
+                if 0 < m.start() and m.end() < len(title)]
+        end = len(title)
+        while cuts:  # suffixes, last first: "标题 - 频道 - 网站"
+            start, after = cuts[-1]
+            tail = title[after:end]
+            if start < 2 or len(tail) > _MAX_SUFFIX or not self._names_site(tail, _MAX_HINTED_SUFFIX):
                 break
-            title = title[:m.start()]
-        m = _TITLE_PREFIX.match(title)
-        if m and (m["head"] == site or len(m["head"]) <= 12 and SITE_NAME_HINT.search(m["head"])
-                  and len(m["tail"]) > len(m["head"])):
-            return m["tail"]
-        return title
+            cuts.pop()
+            end = start
+        if cuts:
+            start, after = cuts[0]
+            head = title[:start]
+            if len(head) <= _MAX_PREFIX and end - after > len(head) and self._names_site(head, _MAX_HINTED_PREFIX):
+                return title[after:end].strip()
+        elif end < len(title) and end <= _MAX_PREFIX and self._names_site(title[:end], 0):
+            return title  # names and nothing else ("网站--博客名"): no segment is the headline
+        return title[:end].strip()
+
+
+def _host(url: str) -> str:
+    """The host of ``url`` without "www." ("www.example.cn" and "example.cn" are one site)."""
+    host = netloc(url)
+    return host[4:] if host.startswith("www.") else host
+
+
+def _fold(text: str) -> str:
+    """``text`` with white space folded and case folded, for comparing names."""
+    return " ".join(text.split()).casefold()
+
+
+def _holds(text: str, name: str, edge: bool = False) -> bool:
+    """True when ``name`` (2+ characters, not only digits) is in ``text`` (``edge``: at its start
+    or end) and, when it starts or ends with a Latin letter or digit, not inside a longer word
+    ("home" is not in "homemade")."""
+    if len(name) < 2 or name.isdigit():
+        return False
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        inside = _LATIN.match(name[0]) and _LATIN.match(text[at - 1:at] if at else "") \
+            or _LATIN.match(name[-1]) and _LATIN.match(text[end:end + 1])
+        if not inside and (not edge or at == 0 or end == len(text)):
+            return True
+        at = text.find(name, at + 1)
+    return False
+
+
+def _names_of(el) -> list[str]:
+    """The names an element (a logo, a home link) shows: its text and the alt and title of
+    it and of its images."""
+    names = [text_of(el)]
+    for node in el.iter("a", "img", el.tag):
+        names.extend(node.get(attr) or "" for attr in ("alt", "title"))
+    return [n for n in names if n.strip()]
+
+
+def _link_block(a):
+    """The nearest ancestor (3 levels up at most) of a link holding two more links and at most
+    _MAX_NAV_BLOCK_CHARS of text: the menu or breadcrumb trail of a home link, or None."""
+    node = a
+    for _ in range(3):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html") or longer_than(node, _MAX_NAV_BLOCK_CHARS):
+            return None
+        if sum(1 for _ in node.iter("a")) >= 3:
+            return node
+    return None

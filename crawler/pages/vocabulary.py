@@ -28,10 +28,12 @@ SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "header", "footer",
 # CHROME_WORDS count as whole class names or as any word of one ("share-box", "nav_top");
 # CHROME_NAMES only as a whole class name or id, because as words they also name content
 # containers ("TRS_Editor", "article-info", "page_container", "tag-economy", "post-meta").
-CHROME_WORDS = frozenset({
-    "nav", "navbar", "navigation", "menu", "submenu", "footer", "share", "sharing", "bdshare", "social",
-    "related", "xgxw", "recommend", "recommended", "advert", "advertisement", "ads", "banner", "comment",
-    "comments", "copyright", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "sidebar", "qrcode", "ewm",
+# NAV_WORDS, the chrome words of menus and breadcrumbs, whose links name the site's channels.
+NAV_WORDS = frozenset({"nav", "navbar", "navigation", "menu", "submenu", "breadcrumb", "breadcrumbs", "crumb",
+                       "crumbs"})
+CHROME_WORDS = NAV_WORDS | frozenset({
+    "footer", "share", "sharing", "bdshare", "social", "related", "xgxw", "recommend", "recommended", "advert",
+    "advertisement", "ads", "banner", "comment", "comments", "copyright", "sidebar", "qrcode", "ewm",
     "pagination", "fenye", "toolbar", "subscribe", "infobox", "navbox", "ad", "caption", "editsection",
     "descr", "qr", "newsletter", "popup", "modal", "cookie",
 })
@@ -75,8 +77,21 @@ FOOTER = re.compile(r"ICP备|ICP備|版权所有|版權所有|Copyright|All Righ
 # The value of a 来源 label ends at white space, a separator or the next label with its colon
 # ("来源:开源中国社区点击:次"; "来源：青岛发布" is one name).
 _NEXT_LABEL = r"点击|點擊|浏览|瀏覽|阅读|閱讀|作者|编辑|編輯|责任|責任|发布|發佈|發布|发表|發表|时间|時間|日期|字号|字號"
-SOURCE = re.compile(r"(?<!图片)(?<!圖片)(?<![图圖])(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s|｜/,，　]{2,40}?)(?=$|[\s|｜/,，　]|(?:"
+# Separators between the fields of a byline line ("2021-02-02 19:25 · 青岛早报 · 记者 林君",
+# "来源：青岛早报 | 作者：林君"); white space separates fields too.
+BYLINE_SEPARATORS = "|｜·•"
+BYLINE_FIELDS = re.compile(rf"[{BYLINE_SEPARATORS}\s]+")
+SOURCE = re.compile(r"(?<!图片)(?<!圖片)(?<![图圖])(?:来源|來源|稿源|出处|出處|来自)\s*[:：]\s*(?P<v>[^\s"
+                    + BYLINE_SEPARATORS + r"/,，　]{2,40}?)(?=$|[\s" + BYLINE_SEPARATORS + r"/,，　]|(?:"
                     + _NEXT_LABEL + r")\s*[:：])")
+# A publication named without a label, as a field of a byline line ("… · 青岛早报 · 记者 林君"):
+# a name of 3-17 characters ending as the names of papers, sites, stations, agencies and
+# accounts end (新华社, 青岛早报, 澎湃新闻, 头条号); not a page tool ("举报", "更多新闻",
+# "扫码看新闻") nor a greeting.
+_MEDIA_ENDINGS = r"网|網|报|報|新闻|新聞|在线|在線|台|客户端|客戶端"
+OUTLET_NAME = re.compile(r"^(?!.*(?:更多|相关|相關|返回|查看|点击|點擊|分享|扫码|掃碼|订阅|訂閱|关注|關注|下载|下載|欢迎|歡迎))"
+                         r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]{1,13}(?:" + _MEDIA_ENDINGS
+                         + r"|刊|社|号|號|传媒|傳媒|融媒|发布|發佈)$")
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|本报记者|本報記者)\s*[:：]?\s*|(?:^|\s)文\s*[/／:：]\s*")
 NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)*)$")
 NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
@@ -131,8 +146,18 @@ WEEKDAY = re.compile(r"(?:星期|礼拜|禮拜|周|週)[一二三四五六日天
 # Class/id words of a headline element.
 TITLE_WORDS = frozenset({"title", "headline", "heading", "biaoti", "bt", "tit", "subject", "topic",
                          "entry-title", "post-title", "article-title", "main-title"})
-# Site-name affixes of <title>: a segment after one of these separators, naming the site.
-SITE_NAME_HINT = re.compile(r"网|網|报|報|新闻|新聞|在线|在線|频道|頻道|政府|电视|台|网站|博客|论坛|論壇|社区|社區|资讯|資訊|"
-                            r"门户|門戶|客户端|客戶端|官网|官網|"
+# Site-name affixes of <title>, when the page itself names no site: a segment with one of
+# these words reads as the site's or a channel's name.
+SITE_NAME_HINT = re.compile(_MEDIA_ENDINGS + r"|频道|頻道|政府|电视|网站|博客|论坛|論壇|社区|社區|资讯|資訊|"
+                            r"门户|門戶|官网|官網|"
                             r"中心|首页|首頁|com|cn|net|org|News|Blog|Online|Times|Post|Daily", re.I)
-TITLE_SEPARATORS = "_|｜-—–·»«>"  # never ":": "北京：…" is part of a headline
+# Separators of the segments of <title> ("标题_频道_网站", "【转载】标题 - 网站", "网站 » 标题"):
+# "_", "|", "｜", "»", "«", "<", ">" anywhere; dashes, "·" and "•" unless between two Latin letters
+# or digits ("A-B合作", "COVID-19" are one segment); " / " with spaces. Never ":" ("北京：…"
+# is part of a headline).
+TITLE_SEPARATOR = re.compile(r"\s*[_|｜»«<>]+\s*|\s+(?:[-–—·•/]+\s+)+|\s*(?<![A-Za-z0-9\s])[-–—·•]+\s*"
+                             r"|\s*[-–—·•]+(?![A-Za-z0-9\s])\s*")
+# Texts of a home link that say "home", not the site's name.
+HOME_LINK_TEXT = re.compile(r"^(?:网站|網站|返回|回到)?(?:首页|首頁|主页|主頁)$|^home(?: ?page)?$", re.I)
+# Hosts that serve mobile copies of a site's pages (``m.example.cn``, ``wap.``, ``3g.``).
+COPY_HOST = re.compile(r"^(m|wap|3g|mobile|amp)\.", re.I)
