@@ -348,6 +348,45 @@ def reextract(db_path, site, dry_run, rules_file, extractor):
         click.echo(f"  {example['url']}: {', '.join(example['changed'])}")
 
 
+@cli.command("split-copies")
+@db_option
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False),
+              help="Per-site extraction rules (a JSON file, as NEWS_SITE_RULES_FILE of the crawl).")
+@click.option("--extractor", default=None, metavar="MODULE:FACTORY",
+              help="The extractor factory [default: crawler.extract:capture_extractor].")
+def split_copies(db_path, dry_run, rules_file, extractor):
+    """Give each copy on another site that an older archive merged into an article (its URL
+    an alias, its capture kept there) its own article, extracted from its stored capture and
+    linked to the earliest copy by near_duplicate_of. Nothing is deleted; a second run
+    changes nothing.
+
+    Example: python -m archive split-copies --db news.db --dry-run
+    """
+    from archive.copies import split_copies as run
+    from archive.lock import ArchiveLock, ArchiveLocked
+    from archive.reextract import DEFAULT_EXTRACTOR, load_extractor
+
+    db = _open(db_path)
+    try:
+        extract = load_extractor(extractor or DEFAULT_EXTRACTOR, **({"rules_file": rules_file} if rules_file else {}))
+        with ArchiveLock(db_path):  # moves URLs and captures: not while a crawl writes the archive
+            report = run(db, extract, dry_run=dry_run)
+    except (ArchiveError, ArchiveLocked) as exc:
+        raise click.ClickException(str(exc)) from None
+    would = "would " if dry_run else ""
+    click.echo(f"{report.articles} articles hold URLs of another site; {would}split {report.split} copies "
+               f"into their own articles ({report.new} new), {would}move {report.captures_moved} captures "
+               f"and {report.urls_moved} URLs"
+               + (f", {report.urls_restored} articles {'would get' if dry_run else 'got'} their own URL back" if report.urls_restored else "")
+               + (", failed: " + ", ".join(f"{r} {n}" for r, n in report.failed.most_common()) if report.failed else ""))
+    if report.left:
+        click.echo(f"{report.left} URLs of another site have no capture and stay aliases "
+                   "(redirects from another host, or archived before captures were kept)")
+    for example in report.examples[:10]:
+        click.echo(f"  {example['url']} (was part of {example['article']})")
+
+
 def main(argv=None):
     run_one_line_errors(cli, "python -m archive", argv)
 

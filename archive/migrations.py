@@ -171,3 +171,14 @@ def m005_captures(db: Database) -> None:
         pk="id", foreign_keys=[("article_id", "articles", "id")],
     )
     db["reextractions"].create_index(["article_id"])
+
+
+@migrations()
+def m006_link_texts(db: Database) -> None:
+    """The texts of the links that led to each article (listings, feeds, related lists), as
+    a crawl saw them: a re-crawl that meets a link text not seen before (a changed title)
+    checks the article again. ``first_seen_at``: ISO 8601 UTC."""
+    db["link_texts"].create(
+        {"article_id": int, "text": str, "first_seen_at": str},
+        pk=("article_id", "text"), foreign_keys=[("article_id", "articles", "id")],
+    )

@@ -6,6 +6,7 @@ All user text reaches SQLite as bound parameters; no SQL is built from it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 
 from sqlite_utils import Database
@@ -107,15 +108,17 @@ def summary(db: Database) -> dict:
 
 
 _STATE_SQL = """
-SELECT a.id, a.url, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified, a.sitemap_lastmod
+SELECT a.id, a.url, a.title, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified,
+       a.sitemap_lastmod, (SELECT c.url FROM captures c WHERE c.id = a.capture_id) AS capture_url
 FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url = ?
 """
 
 
 def url_state(db: Database, url: str) -> dict | None:
     """What the archive knows about the article a URL leads to, or None for an unknown URL:
-    ``id``, ``url`` (the article's), ``published_at``, ``last_fetched_at``, ``last_seen_at``,
-    ``etag``, ``last_modified`` and ``sitemap_lastmod``."""
+    ``id``, ``url`` (the article's), ``title``, ``published_at``, ``last_fetched_at``,
+    ``last_seen_at``, ``etag``, ``last_modified``, ``sitemap_lastmod`` and ``capture_url``
+    (the URL whose response the stored text came from; NULL without captures)."""
     cursor = db.execute(_STATE_SQL, [url])
     row = cursor.fetchone()
     if row is None:
@@ -230,3 +233,23 @@ def coverage(db: Database) -> list[dict]:
 def related_urls(db: Database, article_id: int) -> list[str]:
     """The stored related-list URLs of an article, in page order."""
     return [u for (u,) in db.execute("SELECT url FROM related_links WHERE article_id = ? ORDER BY position", [article_id])]
+
+
+def link_texts(db: Database, article_id: int) -> list[str]:
+    """The texts of the links to an article that crawls recorded (see ``link_texts``)."""
+    return [t for (t,) in db.execute("SELECT text FROM link_texts WHERE article_id = ?", [article_id])]
+
+
+def least_recently_checked(db: Database, sites: list[str], share: float) -> list[str]:
+    """URLs of the archived articles of ``sites`` (``host[:port]``) fetched longest ago: per
+    site the ``ceil(share x articles)`` with the oldest ``last_fetched_at`` (or first sighting,
+    for articles archived before fetch times were kept), oldest first."""
+    urls: list[str] = []
+    for site in sites:
+        (count,) = db.execute("SELECT count(*) FROM articles WHERE site = ?", [site]).fetchone()
+        take = math.ceil(count * share) if count else 0
+        if take:
+            urls += [u for (u,) in db.execute(
+                "SELECT url FROM articles WHERE site = ? ORDER BY coalesce(last_fetched_at, first_seen_at), id "
+                "LIMIT ?", [site, take])]
+    return urls

@@ -66,7 +66,11 @@ def load_extractor(spec: str, **options) -> Extractor:
     return extractor
 
 
-def _captures(db: Database, capture_id: int) -> list[dict]:
+def capture_group(db: Database, capture_id: int) -> list[dict]:
+    """The capture ``capture_id`` (a first page) and its continuation pages, in page order, as
+    an extractor takes them: dicts with id, url, fetched_at, status, response_headers
+    (``[name, value]`` pairs) and body (the payload as received). Raises zlib.error for a
+    damaged capture."""
     rows = db.execute(
         "SELECT id, url, fetched_at, status, response_headers, body FROM captures "
         "WHERE id = ? OR part_of = ? ORDER BY (id != ?), page, id", [capture_id, capture_id, capture_id],
@@ -109,7 +113,7 @@ def _one(db, writer, extractor, article_id, name, dry_run, report) -> None:
     existing = db["articles"].get(article_id)
     report.checked += 1
     try:
-        captures = _captures(db, existing["capture_id"])
+        captures = capture_group(db, existing["capture_id"])
     except zlib.error:
         report.failed["capture unreadable"] += 1
         return

@@ -3,6 +3,11 @@
 An article record is the dict produced by ``crawler.items.Article.to_record()`` (the export's
 field names). :meth:`ArchiveWriter.save` decides whether it is new, a known article seen again
 (possibly under another URL), or a known article whose content changed.
+
+An article is one publication: one site's page (with its redirects, tracking-parameter
+variants, mobile and print copies and continuation pages, see :mod:`archive.sites` for what
+one site is). The same text on another site is another publication, stored as its own article
+and linked to the earliest one by ``near_duplicate_of`` (:mod:`archive.neardup`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlite_utils import Database
 from archive.db import utc_now
 from archive.neardup import NearDuplicates
 from archive.search import sync_index
+from archive.sites import same_site, site_of
 
 # How well founded an article's URL is; a copy met later with a better one takes its URL.
 URL_RANK = {"copy": 0, "fetched": 1, "canonical": 2}
@@ -33,7 +39,7 @@ class Outcome(str, Enum):
 
 
 def content_hash(title: str, body: str) -> str:
-    """SHA-256 (hex) of the title and body: equal text at two URLs means one article."""
+    """SHA-256 (hex) of the title and body: equal text at two URLs of one site means one article."""
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
 
 
@@ -56,6 +62,7 @@ class ArchiveWriter:
         self.db = db
         self.neardup = NearDuplicates(db)
         self.link_copies = link_copies
+        self.last_article_id: int | None = None  # the article the last saved record went to
 
     def link_pending_copies(self) -> int:
         """Check the queued articles for near-duplicates; returns how many were checked."""
@@ -86,43 +93,61 @@ class ArchiveWriter:
     # -- articles ---------------------------------------------------------------------------
 
     def save_many(
-        self, records: Iterable[dict], run_id: int | None = None, revisits: Iterable[tuple] = ()
+        self, records: Iterable[dict], run_id: int | None = None, revisits: Iterable[tuple] = (),
+        seen: Iterable[tuple] = (),
     ) -> list[Outcome]:
-        """Save records, and ``(url, seen_at[, sitemap_lastmod])`` revisits (see
-        :meth:`revisit`), in one transaction; returns one outcome per record and per known
+        """Save records, ``(url, seen_at[, sitemap_lastmod[, link_texts]])`` revisits (see
+        :meth:`revisit`) and ``(url, sitemap_lastmod, link_texts, seen_at)`` notes (see
+        :meth:`note_seen`), in one transaction; returns one outcome per record and per known
         revisit, in order."""
         with self.db.atomic():
             outcomes = [self._save(record, run_id) for record in records]
             outcomes += [Outcome.UNCHANGED for revisit in revisits if self.revisit(*revisit)]
+            for note in seen:
+                self.note_seen(*note)
             sync_index(self.db)  # the index commits with the articles
             return outcomes
 
     def save(self, record: dict, run_id: int | None = None) -> Outcome:
         return self.save_many([record], run_id)[0]
 
-    def _find(self, urls: list[str], chash: str) -> dict | None:
-        """The stored article a record belongs to: the one whose URL is the record's URL, else
-        one that knows any of the record's URLs, else one with the same text."""
+    def find(self, record: dict) -> dict | None:
+        """The stored article (its ``articles`` row) that saving ``record`` would update, or
+        None when it would make a new one."""
+        urls = [record["url"], *[u for u in record.get("aliases", []) if u != record["url"]]]
+        return self._find(urls, content_hash(record["title"], record["body"]), _site(record))[0]
+
+    def _find(self, urls: list[str], chash: str, site: str) -> tuple[dict | None, list[str]]:
+        """``(article, claimed)``: the stored article a record of ``site`` belongs to: the one
+        whose URL is the record's URL, else one of the same site that knows any of the
+        record's URLs, else one of the same site with the same text (a copy on another site
+        is another publication). ``claimed``: the record's URLs on its own site that an
+        article of another site holds (as an archive written before this rule may have them);
+        they move to the record's article."""
         row = self.db.execute("SELECT id FROM articles WHERE url = ?", [urls[0]]).fetchone()
+        claimed: list[str] = []
         if row is None:
             placeholders = ", ".join("?" for _ in urls)
-            row = self.db.execute(
-                f"SELECT article_id FROM article_urls WHERE url IN ({placeholders}) ORDER BY article_id LIMIT 1",
+            holders = self.db.execute(
+                f"SELECT u.url, u.article_id, a.site FROM article_urls u JOIN articles a ON a.id = u.article_id "
+                f"WHERE u.url IN ({placeholders}) ORDER BY u.article_id",
                 urls,
-            ).fetchone()
+            ).fetchall()
+            row = next((h[1:2] for h in holders if same_site(h[2], site)), None)
+            claimed = [h[0] for h in holders if not same_site(h[2], site) and same_site(site_of(h[0]), site)]
         if row is None:
-            row = self.db.execute(
-                "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", [chash]
-            ).fetchone()
+            row = next((r[:1] for r in self.db.execute(
+                "SELECT id, site FROM articles WHERE content_hash = ? ORDER BY id", [chash]) if same_site(r[1], site)),
+                None)
         if row is None:
-            return None
-        return self.db["articles"].get(row[0])
+            return None, claimed
+        return self.db["articles"].get(row[0]), claimed
 
     def _save(self, record: dict, run_id: int | None) -> Outcome:
         now = record.get("fetched_at") or utc_now()
         urls = [record["url"], *[u for u in record.get("aliases", []) if u != record["url"]]]
         chash = content_hash(record["title"], record["body"])
-        existing = self._find(urls, chash)
+        existing, claimed = self._find(urls, chash, _site(record))
         if existing is None:
             row = {
                 "url": record["url"],
@@ -146,7 +171,10 @@ class ArchiveWriter:
             article_id = self.db.conn.execute(  # prepared: cheaper than sqlite-utils' insert
                 f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             ).lastrowid
+            self.last_article_id = article_id
+            self._claim_urls(article_id, claimed)
             self._add_urls(article_id, urls, now)
+            self._add_link_texts(article_id, record.get("link_texts") or [], now)
             self._replace_related(article_id, record.get("related", []))
             self._check_copies(article_id, record["body"])
             capture_id = self._add_captures(article_id, record.get("captures") or [], run_id)
@@ -154,8 +182,10 @@ class ArchiveWriter:
                 self.db.execute("UPDATE articles SET capture_id = ? WHERE id = ?", [capture_id, article_id])
             return Outcome.NEW
 
-        article_id = existing["id"]
+        article_id = self.last_article_id = existing["id"]
+        self._claim_urls(article_id, claimed)
         self._add_urls(article_id, urls, now)
+        self._add_link_texts(article_id, record.get("link_texts") or [], now)
         capture_id = self._add_captures(article_id, record.get("captures") or [], run_id)
         now = max(now, existing["last_seen_at"])  # records may arrive out of fetch order
         update: dict = {"last_seen_at": now}
@@ -234,9 +264,11 @@ class ArchiveWriter:
                 state[column] = record[key]
         return state
 
-    def revisit(self, url: str, seen_at: str, sitemap_lastmod: str | None = None) -> bool:
-        """An archived article was re-fetched and found unchanged (HTTP 304): note when, and
-        the sitemap lastmod that asked for it. Returns False when no article has that URL."""
+    def revisit(self, url: str, seen_at: str, sitemap_lastmod: str | None = None,
+                link_texts: Iterable[str] = ()) -> bool:
+        """An archived article was re-fetched and found unchanged (HTTP 304): note when, the
+        sitemap lastmod and the link texts that were current then. Returns False when no
+        article has that URL."""
         row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
         if row is None:
             return False
@@ -245,7 +277,26 @@ class ArchiveWriter:
             "sitemap_lastmod = coalesce(:lastmod, sitemap_lastmod) WHERE id = :id",
             {"t": seen_at, "id": row[0], "lastmod": sitemap_lastmod},
         )
+        self._add_link_texts(row[0], link_texts, seen_at)
         return True
+
+    def note_seen(self, url: str, sitemap_lastmod: str | None, link_texts: Iterable[str], seen_at: str) -> bool:
+        """Record what the site said about an archived article in this crawl, when the stored
+        copy is as current as that (see ``crawler.items.LinkSeen``): the sitemap's lastmod
+        and the texts of links to it. Returns False when no article has that URL."""
+        row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+        if row is None:
+            return False
+        if sitemap_lastmod:
+            self.db.execute("UPDATE articles SET sitemap_lastmod = ? WHERE id = ?", [sitemap_lastmod, row[0]])
+        self._add_link_texts(row[0], link_texts, seen_at)
+        return True
+
+    def _add_link_texts(self, article_id: int, texts: Iterable[str], now: str) -> None:
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO link_texts (article_id, text, first_seen_at) VALUES (?, ?, ?)",
+            [(article_id, t, now) for t in dict.fromkeys(texts) if t],
+        )
 
     def _has_related(self, article_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM related_links WHERE article_id = ?", [article_id]).fetchone() is not None
@@ -304,9 +355,18 @@ class ArchiveWriter:
             [(u, article_id, now) for u in urls],
         )
 
+    def _claim_urls(self, article_id: int, urls: list[str]) -> None:
+        """Tie ``urls`` (held by another article) to ``article_id``."""
+        self.db.conn.executemany("UPDATE article_urls SET article_id = ? WHERE url = ?", [(article_id, u) for u in urls])
+
     def _replace_related(self, article_id: int, related: list[dict]) -> None:
         self.db.conn.execute("DELETE FROM related_links WHERE article_id = ?", [article_id])
         self.db.conn.executemany(
             "INSERT INTO related_links (article_id, position, url, anchor_text) VALUES (?, ?, ?, ?)",
             [(article_id, i, r["url"], r.get("text", "")) for i, r in enumerate(related)],
         )
+
+
+def _site(record: dict) -> str:
+    """The site a record was fetched from (its URL's when the record does not say)."""
+    return record.get("site") or site_of(record["url"])

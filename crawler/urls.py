@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from archive import sites
+
 # Query parameters that only track where a visitor came from; they never select content.
 TRACKING_PARAMS = frozenset(
     {"spm", "from", "fr", "share", "share_from", "sharer", "shareid", "isappinstalled", "scene",
@@ -54,28 +56,10 @@ def netloc(url: str) -> str:
 
 
 def same_site(a: str, b: str) -> bool:
-    """True when two URLs are on the same host, or on hosts of one registered domain
-    (``m.example.cn`` and ``www.example.cn``), which is how mobile copies name desktop pages."""
-    na, nb = netloc(a), netloc(b)
-    if na == nb:
-        return True
-    ha, hb = urlsplit(a).hostname or "", urlsplit(b).hostname or ""
-    if re.fullmatch(r"[\d.]+", ha) or re.fullmatch(r"[\d.]+", hb):
-        return False  # IP addresses: only the exact host:port counts
-    return _registered_domain(ha) == _registered_domain(hb)
-
-
-# Second-level public suffixes common in the crawled regions: under them a registered domain
-# has three labels (dailyqd.com.cn, qingdao.gov.cn).
-_TWO_LABEL_SUFFIXES = frozenset(
-    f"{sld}.{tld}" for tld in ("cn", "hk", "tw", "uk", "jp") for sld in ("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "idv")
-)
-
-
-def _registered_domain(host: str) -> str:
-    labels = host.lower().split(".")
-    n = 3 if ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES else 2
-    return ".".join(labels[-n:])
+    """True when two URLs are one publisher's site (see :func:`archive.sites.same_site`:
+    one host, or hosts of one registered domain such as ``m.`` and ``www.``, which is how
+    mobile copies name desktop pages; IP addresses only with the same port)."""
+    return sites.same_site(netloc(a), netloc(b))
 
 
 _URL_DATES = (

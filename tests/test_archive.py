@@ -128,7 +128,8 @@ def test_migrations_are_idempotent(tmp_path):
     open_archive(path).close()
     db = open_archive(path)
     names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_fetch_state", "m003_near_duplicates", "m004_search", "m005_captures"]
+    assert names == ["m001_initial", "m002_fetch_state", "m003_near_duplicates", "m004_search", "m005_captures",
+                     "m006_link_texts"]
 
 
 @pytest.fixture

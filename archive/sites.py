@@ -1,0 +1,63 @@
+"""Sites: what an archived article was published on, and which sites are one publisher's.
+
+A site is written as the crawl writes ``articles.site``: ``host`` or ``host:port``, lowercase.
+Two sites are the same when they are the same host, or hosts of one registered domain
+(``m.example.cn`` and ``www.example.cn``: mobile and print copies of a publisher's pages);
+IP addresses are the same site only with the same host and port. The crawler applies the
+same rule to URLs (``crawler.urls.same_site``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+# Second-level public suffixes common in the crawled regions: under them a registered domain
+# has three labels (dailyqd.com.cn, qingdao.gov.cn).
+_TWO_LABEL_SUFFIXES = frozenset(
+    f"{sld}.{tld}" for tld in ("cn", "hk", "tw", "uk", "jp")
+    for sld in ("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "idv")
+)
+
+
+def site_of(url: str) -> str:
+    """``host`` or ``host:port`` of ``url``, lowercased (``""`` for an unparsable URL)."""
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return ""
+
+
+@lru_cache(maxsize=4096)
+def same_site(a: str, b: str) -> bool:
+    """True when the sites ``a`` and ``b`` (``host`` or ``host:port``) are one publisher's:
+    the same host, or hosts of one registered domain; IP addresses only as the same host:port."""
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    host_a, host_b = _host(a), _host(b)
+    if not host_a or not host_b or _is_ip(host_a) or _is_ip(host_b):
+        return False
+    return _registered_domain(host_a) == _registered_domain(host_b)
+
+
+def _host(site: str) -> str:
+    try:
+        return urlsplit("//" + site).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _registered_domain(host: str) -> str:
+    labels = host.rstrip(".").split(".")
+    n = 3 if ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES else 2
+    return ".".join(labels[-n:])
