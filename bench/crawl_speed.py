@@ -74,6 +74,9 @@ def main() -> int:
                     print(f"re-crawl failed with exit code {code}", file=sys.stderr)
                     return 1
                 recrawl_requests = len(server.requests[site.name]) - before - first_requests
+                recrawl_stats = json.loads(db.execute(
+                    "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()[0])
+                revisits = recrawl_stats.get("news/incremental/rechecked/revisit", 0)
 
             bare_stats_path = Path(tmp) / f"bare{n}.json"
             code, mem, cpu = run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"),
@@ -95,7 +98,8 @@ def main() -> int:
           + "; bare " + ", ".join(f"{r[0]:.1f}" for r in bare_runs))
     print(f"ratio full/bare pages/s (fastest runs): {full_rate / bare_rate:.2f} (target >= 0.50)")
     print(f"re-crawl with nothing changed: {recrawl_requests} requests = "
-          f"{recrawl_requests / first_requests:.1%} of the first crawl's {first_requests}")
+          f"{recrawl_requests / first_requests:.1%} of the first crawl's {first_requests} (target <= 10%), "
+          f"of which the revisit budget {revisits} = {revisits / first_requests:.1%}")
     checked, secs = stats.get("archive/neardup/checked", 0), stats.get("archive/neardup/seconds", 0.0)
     if checked:
         print(f"near-duplicate pass at the end of the full crawl (not in its pages/s): {checked} articles "

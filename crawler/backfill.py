@@ -37,6 +37,10 @@ class DateRange:
     def has_day(self, day: dt.date) -> bool:
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
+    def extended(self, days: int) -> DateRange:
+        """The range with ``days`` more after ``until`` (when it has one)."""
+        return DateRange(self.since, self.until + dt.timedelta(days=max(0, days)) if self.until else None)
+
     def day_of(self, published_at: str, timezone: str) -> dt.date | None:
         """The day of an ISO 8601 ``published_at`` in the site's timezone."""
         try:

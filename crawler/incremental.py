@@ -2,18 +2,31 @@
 
 For every page request the spider makes, :class:`IncrementalMiddleware` asks the archive
 whether the URL leads to an archived article. An unknown URL is fetched. A known one is
-fetched again only when
+fetched again only when one of these says it may have changed:
 
-- the sitemap gives it a ``<lastmod>`` newer than the one stored, or
-- the re-check policy says it is due: articles published less than ``NEWS_RECHECK_DAYS``
-  ago are re-checked once the time since their last fetch reaches ``NEWS_RECHECK_BACKOFF``
-  times their age (0.25: a 1-day-old article after 6 hours, a 4-day-old one after a day;
-  0: at every run),
+- ``lastmod``: the sitemap gives a ``<lastmod>`` other than the one recorded for the article
+  at the last crawl (a site's lastmod is its own clock, often without a timezone, so it is
+  compared with what the site said before, not with our clock); when none was recorded, a
+  lastmod later than our last fetch;
+- ``link_text``: the link that led to it (a listing, a feed item, a related list) shows a
+  title other than the stored one and than every link text recorded for the article;
+- ``revisit``: the request comes from the revisit budget (:class:`RevisitMiddleware`);
+- ``main_copy``: the request is for the article's own URL, and its stored text came from
+  another URL (a print or mobile copy naming it): the page itself, with what the copy left
+  out (its related list), was never read;
+- ``policy``: the re-check policy says it is due: articles published less than
+  ``NEWS_RECHECK_DAYS`` ago are re-checked once the time since their last fetch reaches
+  ``NEWS_RECHECK_BACKOFF`` times their age (0.25: a 1-day-old article after 6 hours, a
+  4-day-old one after a day; 0: at every run),
 
 and then conditionally (``If-None-Match`` / ``If-Modified-Since``): an unchanged page answers
 ``304 Not Modified`` and costs no body. Other known URLs are not requested at all
-(stats: ``news/incremental/skipped``). Pages that reveal news (robots.txt, sitemaps, feeds,
-home and listing pages) are never archived, so they are always fetched.
+(stats: ``news/incremental/skipped``; ``news/incremental/rechecked/<reason>`` for the others).
+Pages that reveal news (robots.txt, sitemaps, feeds, home and listing pages) are never
+archived, so they are always fetched.
+
+What a request says about its URL travels in its meta: ``news_door`` (which door led to it),
+``news_lastmod`` (the sitemap's lastmod) and ``news_link_text`` (the text of the link).
 """
 
 from __future__ import annotations
@@ -23,12 +36,13 @@ import logging
 from pathlib import Path
 
 from dateutil.parser import isoparse
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from archive import open_archive
-from archive.query import related_urls, url_state
-from crawler.urls import canonicalize
+from archive import ArchiveError, open_archive
+from archive.query import least_recently_checked, link_texts, related_urls, url_state
+from crawler.text import is_title_like, link_text_names
+from crawler.urls import canonicalize, netloc
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +52,14 @@ class AlreadyArchived(IgnoreRequest):
 
     ``related``: the article's stored related-list URLs. The spider follows them as if it had
     read the page, so articles linked only from archived ones are still found (and those the
-    last run failed to fetch, or lost when it was killed, are fetched now)."""
+    last run failed to fetch, or lost when it was killed, are fetched now).
+    ``lastmod_to_record``: the request's sitemap lastmod when the archive has none recorded
+    for the article (the archived copy is as current as it: record it)."""
 
-    def __init__(self, message: str, related: list[str] = ()):
+    def __init__(self, message: str, related: list[str] = (), lastmod_to_record: str | None = None):
         super().__init__(message)
         self.related = list(related)
+        self.lastmod_to_record = lastmod_to_record
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -63,6 +80,22 @@ def _is_newer(lastmod: str | None, stored: str | None) -> bool:
         return False
     old = _moment(stored)
     return old is None or new > old
+
+
+def lastmod_changed(lastmod: str | None, state: dict) -> bool:
+    """True when a sitemap ``lastmod`` says an archived article (``state``, see
+    :func:`archive.query.url_state`) changed: it differs from the lastmod recorded at the
+    last crawl (as a moment when both parse, else as text); with none recorded, it is later
+    than the last fetch."""
+    if not lastmod:
+        return False
+    stored = state["sitemap_lastmod"]
+    if not stored:
+        return _is_newer(lastmod, state["last_fetched_at"] or state["last_seen_at"])
+    new, old = _moment(lastmod), _moment(stored)
+    if new is not None and old is not None:
+        return new != old
+    return lastmod.strip() != stored.strip()
 
 
 class RecheckPolicy:
@@ -114,29 +147,93 @@ class IncrementalMiddleware:
             self.db.close()
             self.db = None
 
+    def link_text_changed(self, text: str | None, state: dict) -> bool:
+        """True when a link's text names a title other than the stored one and than every
+        link text recorded for the article (site listings often shorten or re-word titles)."""
+        if not text or not state["title"] or not is_title_like(text) or link_text_names(text, state["title"]):
+            return False
+        return text not in link_texts(self.db, state["id"])
+
     def process_request(self, request):
-        if self.db is None or "news_door" not in request.meta or request.meta.get("news_door") == "start":
+        door = request.meta.get("news_door")
+        if self.db is None or door is None or door == "start":
             return None
         state = url_state(self.db, canonicalize(request.url)) or url_state(self.db, request.url)
         if state is None:
             return None
         stats = self.crawler.stats
-        # changed since we stored its lastmod, or (none stored) since we last fetched it
-        lastmod = request.meta.get("news_lastmod") or getattr(self.crawler.spider, "sitemap_lastmods", {}).get(request.url)
-        if lastmod:
-            request.meta["news_lastmod"] = lastmod  # stored with the article or the revisit
-        newer_lastmod = _is_newer(lastmod, state["sitemap_lastmod"] or state["last_fetched_at"])
+        lastmod = request.meta.get("news_lastmod")
         now = dt.datetime.now(dt.timezone.utc)
-        if not newer_lastmod and not self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
+        own = canonicalize(request.url)
+        if door == "revisit":
+            reason = "revisit"
+        elif own == state["url"] and state["capture_url"] and canonicalize(state["capture_url"]) != own:
+            reason = "main_copy"
+        elif lastmod_changed(lastmod, state):
+            reason = "lastmod"
+        elif self.link_text_changed(request.meta.get("news_link_text"), state):
+            reason = "link_text"
+        elif self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
+            reason = "policy"
+        else:
             stats.inc_value("news/incremental/skipped")
-            note = getattr(self.crawler.spider, "note_skipped", None)
-            if note is not None:  # told now, not in the errback: a sitemap may list it any moment
-                note(request.url)
-            raise AlreadyArchived(f"archived and not due: {request.url}", related_urls(self.db, state["id"]))
-        stats.inc_value("news/incremental/rechecked/" + ("lastmod" if newer_lastmod else "policy"))
+            raise AlreadyArchived(f"archived and not due: {request.url}", related_urls(self.db, state["id"]),
+                                  lastmod if lastmod and not state["sitemap_lastmod"] else None)
+        stats.inc_value(f"news/incremental/rechecked/{reason}")
         if state["etag"]:
             request.headers.setdefault(b"If-None-Match", state["etag"].encode("latin-1"))
         if state["last_modified"]:
             request.headers.setdefault(b"If-Modified-Since", state["last_modified"].encode("latin-1"))
         request.meta.setdefault("handle_httpstatus_list", [304])
         return None
+
+
+class RevisitMiddleware:
+    """Spider middleware adding the revisit budget to the start requests: per crawled site,
+    the ``1 / NEWS_REVISIT_RUNS`` share of its archived articles fetched longest ago is
+    re-checked (conditionally) after the start requests, so a correction that no sitemap
+    lastmod, link text or recent-article re-check reveals is caught within
+    ``NEWS_REVISIT_RUNS`` runs. Off with ``NEWS_REVISIT_RUNS = 0`` or ``NEWS_INCREMENTAL =
+    False``, and in backfills (start requests with ``news_backfill`` in their meta). The
+    sites are the hosts of the start requests (``news_door`` ``start``); the requests carry
+    ``news_door`` ``revisit`` and go to the spider's default callback.
+    Stats: ``news/incremental/revisit_planned``."""
+
+    def __init__(self, crawler, path: str, runs: int):
+        self.crawler = crawler
+        self.path = path
+        self.share = 1 / runs
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        runs = settings.getint("NEWS_REVISIT_RUNS")
+        if runs <= 0 or not settings.getbool("NEWS_INCREMENTAL", True) or not settings.get("ARCHIVE_PATH"):
+            raise NotConfigured("no revisit budget")
+        return cls(crawler, settings.get("ARCHIVE_PATH"), runs)
+
+    def planned(self, sites: list[str]) -> list[str]:
+        if not sites or not Path(self.path).exists():
+            return []
+        try:
+            db = open_archive(self.path, create=False)
+        except ArchiveError:  # the pipeline reports an unusable archive
+            return []
+        try:
+            return least_recently_checked(db, sites, self.share)
+        finally:
+            db.close()
+
+    async def process_start(self, start):
+        sites: list[str] = []
+        backfill = False
+        async for entry in start:
+            if isinstance(entry, Request) and entry.meta.get("news_door") == "start":
+                sites.append(netloc(entry.url))
+                backfill = backfill or entry.meta.get("news_backfill", False)
+            yield entry
+        urls = [] if backfill else self.planned(list(dict.fromkeys(sites)))
+        self.crawler.stats.set_value("news/incremental/revisit_planned", len(urls))
+        for url in urls:  # never dropped as a duplicate: the same URL met through another
+            # door may be found not due before this request's turn
+            yield Request(url, meta={"news_door": "revisit"}, priority=-1, dont_filter=True)

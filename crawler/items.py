@@ -78,6 +78,9 @@ class Article:
     pages: number of pages the article was assembled from (1 unless split with "下一页").
     http_etag, http_last_modified: the response's validators, for conditional re-fetches.
     sitemap_lastmod: the ``<lastmod>`` the sitemap gave for the article, as written there.
+    link_texts: the texts of the links to the article seen in this crawl (listings, feeds,
+        related lists), as shown; kept by the archive so that a link text it has not seen
+        before (a changed title) makes the article due for a re-check. Not exported.
     captures: the raw responses the article was extracted from (first page, then the
         continuation pages), see :class:`Capture`; stored by the archive, not exported.
     url_source: how ``url`` was chosen: ``canonical`` (the page's ``<link rel=canonical>``),
@@ -102,6 +105,7 @@ class Article:
     http_etag: str | None = None
     http_last_modified: str | None = None
     sitemap_lastmod: str | None = None
+    link_texts: list[str] = field(default_factory=list)
     captures: list[Capture] = field(default_factory=list)
 
     @property
@@ -133,6 +137,7 @@ class Article:
             "http_etag": self.http_etag,
             "http_last_modified": self.http_last_modified,
             "sitemap_lastmod": self.sitemap_lastmod,
+            "link_texts": list(self.link_texts),
             "captures": [c.to_record() for c in self.captures],
         }
 
@@ -143,8 +148,27 @@ class Revisit:
 
     url: the requested URL, canonicalized. fetched_at: ISO 8601 UTC. sitemap_lastmod: the
     lastmod the sitemap gave, stored so the same lastmod does not ask for it again.
+    link_texts: the texts of the links to it seen in this crawl (see :class:`Article`).
     """
 
     url: str
     fetched_at: str
     sitemap_lastmod: str | None = None
+    link_texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkSeen:
+    """What the site said in this crawl about an archived article that was not re-fetched, or
+    was fetched before the sitemap or a link named it: its sitemap ``lastmod`` and the texts
+    of links to it. The archive records them with the article, so the next crawl compares
+    with what the site said before (a changed lastmod or a new link text makes the article
+    due). Sent only when the archived copy is as current as what was said.
+
+    url: the URL as linked, canonicalized. sitemap_lastmod: as written in the sitemap, or ``None``.
+    link_texts: link texts as shown.
+    """
+
+    url: str
+    sitemap_lastmod: str | None = None
+    link_texts: list[str] = field(default_factory=list)

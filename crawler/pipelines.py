@@ -1,10 +1,13 @@
 """Item pipelines: clean, then archive (which de-duplicates against everything stored).
 
-De-duplication is done where the knowledge is: the archive. An article is the same as a
-stored one when any of its URLs (canonical URL, redirects, tracking-parameter variants,
-mobile copies naming it as canonical, continuation pages) is already known, or when its
-title and body are exactly those of a stored article. Either way its URLs are added as
-aliases and no second record is made, in this crawl or any later one.
+De-duplication is done where the knowledge is: the archive, which records each publication.
+An article is the same as a stored article of its site (one host, or hosts of one registered
+domain; see ``archive.sites``) when any of its URLs (canonical URL, redirects,
+tracking-parameter variants, mobile copies naming it as canonical, continuation pages) is
+already known there, or when its title and body are exactly those of that article. Either
+way its URLs are added as aliases and no second record is made, in this crawl or any later
+one. The same text on another site is its own record, linked by ``near_duplicate_of`` to the
+earliest-published copy.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from archive import ArchiveWriter, open_archive
+from archive.db import utc_now
 from crawler.cleaning import BadArticle, clean_article
-from crawler.items import Article, Revisit
+from crawler.items import Article, LinkSeen, Revisit
 from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
@@ -66,7 +70,8 @@ class ArchivePipeline:
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.pending: list[dict] = []
-        self.revisits: list[tuple[str, str]] = []
+        self.revisits: list[tuple] = []
+        self.seen: list[tuple] = []  # LinkSeen items: (url, sitemap_lastmod, link_texts, seen_at)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,20 +92,22 @@ class ArchivePipeline:
 
     def process_item(self, item):
         if isinstance(item, Revisit):
-            self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod))
+            self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod, item.link_texts))
+        elif isinstance(item, LinkSeen):
+            self.seen.append((item.url, item.sitemap_lastmod, item.link_texts, utc_now()))
         else:
             self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
-        if len(self.pending) + len(self.revisits) >= self.batch_size:
+        if len(self.pending) + len(self.revisits) + len(self.seen) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self):
-        if not self.pending and not self.revisits:
+        if not self.pending and not self.revisits and not self.seen:
             return
-        pending, revisits = self.pending, self.revisits
-        self.pending, self.revisits = [], []
+        pending, revisits, seen = self.pending, self.revisits, self.seen
+        self.pending, self.revisits, self.seen = [], [], []
         try:
-            outcomes = self.writer.save_many(pending, self.run_id, revisits)
+            outcomes = self.writer.save_many(pending, self.run_id, revisits, seen)
         except sqlite3.Error:
             # One bad record must not take its batch (and every later one) with it: save
             # them one by one and count what still fails.
@@ -113,9 +120,9 @@ class ArchivePipeline:
                     self.crawler.stats.inc_value("archive/write_errors")
                     logger.error("could not archive %(url)s: %(exc)s", {"url": record.get("url"), "exc": exc})
             try:
-                outcomes += self.writer.save_many([], self.run_id, revisits)
+                outcomes += self.writer.save_many([], self.run_id, revisits, seen)
             except sqlite3.Error:
-                self.crawler.stats.inc_value("archive/write_errors", len(revisits))
+                self.crawler.stats.inc_value("archive/write_errors", len(revisits) + len(seen))
         for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/articles/{outcome.value}")
 

@@ -71,6 +71,17 @@ NEWS_MAX_ERROR_RATIO = 0.5
 NEWS_INCREMENTAL = True        # skip archived articles that are not due for a re-check
 NEWS_RECHECK_DAYS = 7          # articles younger than this are re-checked ...
 NEWS_RECHECK_BACKOFF = 0.25    # ... once time since their last fetch >= this x their age
+# The revisit budget: every run re-checks (conditionally) the 1/N of each site's archived
+# articles fetched longest ago, so a correction nothing else reveals is seen within N runs.
+# 0: off.
+NEWS_REVISIT_RUNS = 30
+SPIDER_MIDDLEWARES = {"crawler.incremental.RevisitMiddleware": 50}
+
+# -- backfills (-a since / -a until) -----------------------------------------------------------
+# Articles whose URL dates them less than this many days after the range's last day are read
+# (not archived) for the related links that lead back into it: articles linked only from
+# those are found too.
+NEWS_BACKFILL_MARGIN_DAYS = 7
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

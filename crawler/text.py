@@ -266,3 +266,29 @@ def garbled_reason(text: str) -> str | None:
     if mess_ratio(rest, maximum_threshold=1.0) * len(rest) / len(text) > MOJIBAKE_MESS_RATIO:
         return "mess ratio"
     return None
+
+
+# Punctuation, symbols and spaces: not compared when a link text is matched with a title.
+_NOT_WORD = re.compile(r"[\W_]+")
+# What ends a link text cut short by a listing: "...", "…", "……", "。。。".
+ELLIPSIS_END = re.compile(r"(?:\.{2,}|…+|。{2,})\s*$")
+
+
+def _title_key(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def link_text_names(link_text: str, title: str) -> bool:
+    """True when a link's text shows the headline ``title``: the same words and characters
+    (spaces, punctuation and full-width forms aside), or their start when the text is cut
+    short with an ellipsis. A link text that names another title means the title changed."""
+    key = _title_key(link_text)
+    if key == _title_key(title):
+        return True
+    return bool(ELLIPSIS_END.search(link_text)) and len(key) >= 4 and _title_key(title).startswith(key)
+
+
+def is_title_like(link_text: str) -> bool:
+    """True for a link text that may be a headline (not "更多", "详情", "1", a date ...):
+    at least 6 characters that are letters or Han characters."""
+    return len(re.findall(r"[^\W\d_]", link_text)) >= 6

@@ -618,3 +618,22 @@ def sitemap_index(maps: list[tuple[str, str | None]]) -> str:
         out.append("<sitemap><loc>" + esc(loc) + "</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</sitemap>")
     out += ["</sitemapindex>", ""]
     return "\n".join(out)
+
+
+def split_article(a: dict, render, pages: int = 3) -> dict[str, str]:
+    """Path -> HTML of article ``a`` split into ``pages`` pages (``_2``, ``_3`` ... after the
+    first page's file stem), its paragraphs shared out in order, each page with a pager, as
+    ``render(paras=..., pages_html=..., last=...)`` draws a page (``last``: the last page,
+    where CMSs often put the related list)."""
+    stem, ext = a["path"].rsplit(".", 1)
+    paths = [a["path"]] + [f"{stem}_{k}.{ext}" for k in range(2, pages + 1)]
+    names = [p.rsplit("/", 1)[1] for p in paths]
+    n = len(a["paras"])
+    out = {}
+    for i, path in enumerate(paths):
+        nav = " ".join(f'<a href="{name}">{k}</a>' for k, name in enumerate(names, 1))
+        if i + 1 < len(paths):
+            nav += f' <a href="{names[i + 1]}">下一页</a>'
+        out[path] = render(paras=a["paras"][i * n // pages:(i + 1) * n // pages],
+                           pages_html=f'<div class="page-nav">{nav}</div>', last=i + 1 == len(paths))
+    return out

@@ -31,22 +31,36 @@ def crawls(tmp_path_factory):
     with SiteServer([site]) as server:
         start = [server.base_urls["changing"] + "/"]
         first = run_crawl(server, start, db_path, **RECHECK)
-        before = {r["url"]: r for r in export_records(open_archive(db_path, create=False))}
+        db = open_archive(db_path, create=False)
+        before = {r["url"]: r for r in export_records(db)}
+        lastmods = dict(db.execute("SELECT url, sitemap_lastmod FROM articles").fetchall())
         changed_at = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None) + dt.timedelta(seconds=1)
         stage2 = build_changing_site(2, now, changed_at)
         site.resources.clear()
         site.resources.update(stage2.resources)  # the same server now serves the changed site
         second = run_crawl(server, start, db_path, **RECHECK)
+        after_second = {r["url"]: r for r in export_records(open_archive(db_path, create=False))}
         third = run_crawl(server, start, db_path)  # nothing changed since: the defaults
+        everything = run_crawl(server, start, db_path, NEWS_REVISIT_RUNS="1")  # re-check all
         base = server.base_urls["changing"]
     after = {r["url"]: r for r in export_records(open_archive(db_path, create=False))}
-    return {"first": first, "second": second, "third": third, "before": before, "after": after,
+    return {"first": first, "second": second, "third": third, "everything": everything, "before": before,
+            "lastmods": lastmods, "after_second": after_second, "after": after,
             "base": base, "changes": changes(now), "stage2": stage2}
 
 
 def test_all_runs_exit_zero(crawls):
-    for name in ("first", "second", "third"):
+    for name in ("first", "second", "third", "everything"):
         assert crawls[name].returncode == 0, crawls[name].log[-2000:]
+
+
+def test_sitemap_lastmod_recorded_whichever_door_came_first(crawls):
+    """The sitemap answers after the listings led to every article: its lastmods are still
+    recorded, as written, for every article."""
+    assert set(crawls["lastmods"]) == set(crawls["before"])
+    assert all(lastmod and len(lastmod) == 10 for lastmod in crawls["lastmods"].values()), crawls["lastmods"]
+    stats = crawls["first"].stats(0)
+    assert stats.get("news/links/sitemap", 0) >= N_ARTICLES
 
 
 def test_new_articles_archived_nothing_lost_nothing_duplicated(crawls):
@@ -57,8 +71,8 @@ def test_new_articles_archived_nothing_lost_nothing_duplicated(crawls):
     assert len(after) == N_ARTICLES + N_NEW
 
 
-def test_changed_articles_have_two_versions_with_the_latest_text(crawls):
-    base, after, plan = crawls["base"], crawls["after"], crawls["changes"]
+def test_corrections_seen_by_lastmod_or_link_text_are_versioned_by_the_next_run(crawls):
+    base, after, plan = crawls["base"], crawls["after_second"], crawls["changes"]
     expected = {e["url"]: e for e in crawls["stage2"].expected}
     for path in plan["corrected"]:
         record = after[base + path]
@@ -68,9 +82,27 @@ def test_changed_articles_have_two_versions_with_the_latest_text(crawls):
         record = after[base + path]
         assert record["versions"] == 2, path
         assert record["title"] == expected[path]["title"]
-    changed = {base + p for group in ("corrected", "retitled_with_lastmod", "retitled_silently") for p in plan[group]}
-    unchanged = [r for url, r in after.items() if url not in changed]
-    assert all(r["versions"] == 1 for r in unchanged)
+    stats = crawls["second"].stats(1)
+    # the corrections only a changed lastmod shows (midnight of their day, "2026-12-02", is
+    # earlier than the first crawl: compared with our clock they would look old) ...
+    assert stats["news/incremental/rechecked/lastmod"] >= len(plan["corrected"])
+    # ... and the new titles, which the listings show before the (slow) sitemap is read
+    assert stats["news/incremental/rechecked/link_text"] >= len(plan["retitled_silently"])
+
+
+def test_a_silent_correction_is_caught_by_the_revisit_budget(crawls):
+    base, plan = crawls["base"], crawls["changes"]
+    (path,) = plan["corrected_silently"]
+    record = crawls["after"][base + path]
+    assert record["versions"] == 2 and record["body"].endswith(CORRECTION)
+    changed = {base + p for group in plan.values() for p in group if group is not plan["new"]}
+    assert all(r["versions"] == 1 for url, r in crawls["after"].items() if url not in changed)
+    # NEWS_REVISIT_RUNS=1: every archived article asked again, conditionally
+    asked = article_paths(crawls["everything"].requests["changing"])
+    assert sorted(asked) == sorted({p["url"] for p in crawls["stage2"].expected})
+    stats = crawls["everything"].stats(3)
+    assert stats["news/incremental/rechecked/revisit"] == N_ARTICLES + N_NEW
+    assert (stats["archive/articles/updated"], stats["archive/articles/unchanged"]) == (1, N_ARTICLES + N_NEW - 1)
 
 
 def test_second_crawl_requests_only_new_and_due_articles(crawls):
@@ -78,22 +110,29 @@ def test_second_crawl_requests_only_new_and_due_articles(crawls):
     requested = set(article_paths(crawls["second"].requests["changing"]))
     must = set(plan["new"] + plan["corrected"] + plan["retitled_with_lastmod"] + plan["retitled_silently"])
     assert must <= requested
-    # besides those, only articles younger than NEWS_RECHECK_DAYS were asked again
+    # besides those, only articles younger than NEWS_RECHECK_DAYS and the revisit budget's
+    # ceil(60 / NEWS_REVISIT_RUNS) = 2 articles fetched longest ago were asked again
     now = dt.datetime.now(dt.timezone.utc)
     young = {url.removeprefix(crawls["base"]) for url, r in crawls["before"].items()
              if now - dt.datetime.fromisoformat(r["published_at"]) < dt.timedelta(days=3)}
-    assert requested - must <= young
+    assert len(requested - must - young) <= 2
+    stats = crawls["second"].stats(1)
+    assert stats["news/incremental/revisit_planned"] == 2
     assert len(requested) < N_ARTICLES / 2
-    # unchanged young pages cost a "304 Not Modified" and no body
-    assert set(article_paths(crawls["second"].not_modified["changing"])) <= young
-    stats = crawls["second"].stats()
+    # unchanged pages cost a "304 Not Modified" and no body
+    assert set(article_paths(crawls["second"].not_modified["changing"])) <= requested - must
     assert stats["news/incremental/skipped"] >= N_ARTICLES / 2
 
 
 def test_unchanged_recrawl_is_a_small_share_of_the_first(crawls):
     first = len(crawls["first"].requests["changing"])
     third = len(crawls["third"].requests["changing"])
-    assert article_paths(crawls["third"].requests["changing"]) == []
+    # only the revisit budget: ceil(66 / NEWS_REVISIT_RUNS = 30) articles, found unchanged
+    asked = article_paths(crawls["third"].requests["changing"])
+    assert len(asked) == 3
+    stats = crawls["third"].stats(2)
+    assert stats["news/incremental/rechecked/revisit"] == 3 and stats["archive/articles/unchanged"] == 3
+    assert "archive/articles/updated" not in stats and "archive/articles/new" not in stats
     assert third / first < 0.4
 
 
@@ -166,3 +205,113 @@ def test_a_lastmod_answered_by_304_does_not_ask_again(tmp_path):
     writer.revisit(url, "2026-11-29T01:00:00+00:00", request.meta["news_lastmod"])  # answered 304
     with pytest.raises(AlreadyArchived):
         ask()  # the same lastmod again: not asked
+
+
+def _middleware(db_path):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.incremental import IncrementalMiddleware
+    from crawler.spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(db_path)})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/")
+    mw = IncrementalMiddleware.from_crawler(crawler)
+    mw.spider_opened(crawler.spider)
+    return mw, crawler.stats
+
+
+OLD = {"aliases": [], "body": "正文。" * 30, "site": "news.test", "published_at": "2021-01-25T10:00:00+08:00",
+       "fetched_at": "2021-01-25T03:00:00+00:00", "related": []}
+
+
+def test_changed_lastmod_is_due_whatever_its_clock_and_an_equal_one_is_not(tmp_path):
+    from scrapy import Request
+
+    from archive import ArchiveWriter
+    from crawler.incremental import AlreadyArchived
+
+    writer = ArchiveWriter(open_archive(tmp_path / "a.db"))
+    url = "http://news.test/content/202101/25/content_1.shtml"
+    writer.save({**OLD, "url": url, "title": "标题", "sitemap_lastmod": "2021-01-25"})
+    mw, stats = _middleware(tmp_path / "a.db")
+    for same in ("2021-01-25", " 2021-01-25 "):
+        with pytest.raises(AlreadyArchived):
+            mw.process_request(Request(url, meta={"news_door": "sitemap", "news_lastmod": same}))
+    # a day long past, earlier than our fetch, but not the one recorded: the site changed it
+    request = Request(url, meta={"news_door": "sitemap", "news_lastmod": "2021-01-24"})
+    assert mw.process_request(request) is None and request.meta["handle_httpstatus_list"] == [304]
+    assert stats.get_value("news/incremental/rechecked/lastmod") == 1
+
+
+def test_first_lastmod_of_an_article_is_recorded_when_it_is_not_fetched(tmp_path):
+    from scrapy import Request
+
+    from archive import ArchiveWriter
+    from crawler.incremental import AlreadyArchived
+
+    writer = ArchiveWriter(open_archive(tmp_path / "a.db"))
+    url = "http://news.test/content/202101/25/content_1.shtml"
+    writer.save({**OLD, "url": url, "title": "标题"})  # reached through a listing: no lastmod
+    mw, _ = _middleware(tmp_path / "a.db")
+    with pytest.raises(AlreadyArchived) as caught:  # older than our fetch: not due ...
+        mw.process_request(Request(url, meta={"news_door": "sitemap", "news_lastmod": "2021-01-25T10:30:00+08:00"}))
+    assert caught.value.lastmod_to_record == "2021-01-25T10:30:00+08:00"  # ... but to be recorded
+    writer.save_many([], seen=[(url, caught.value.lastmod_to_record, [], "2026-12-01T00:00:00+00:00")])
+    assert url_state_of(tmp_path / "a.db", url)["sitemap_lastmod"] == "2021-01-25T10:30:00+08:00"
+
+
+def url_state_of(db_path, url):
+    from archive.query import url_state
+
+    return url_state(open_archive(db_path, create=False), url)
+
+
+@pytest.mark.parametrize("text, due", [
+    ("平度新能源汽车产业园建设提速", False),        # the title
+    ("平度新能源汽车产业园 建设提速！", False),      # spaces and punctuation aside
+    ("平度新能源汽车产业园…", False),                # cut short with an ellipsis
+    ("更多", False),                                 # not a headline
+    ("平度新能源汽车产业园建设提速（更新）", True),  # a new title
+    ("最新：平度新能源汽车产业园建设提速", True),
+    ("首页推荐：产业园一期投产", False),             # recorded before for this article
+])
+def test_a_link_text_naming_another_title_makes_the_article_due(tmp_path, text, due):
+    from scrapy import Request
+
+    from archive import ArchiveWriter
+    from crawler.incremental import AlreadyArchived
+
+    writer = ArchiveWriter(open_archive(tmp_path / "a.db"))
+    url = "http://news.test/content/202101/25/content_1.shtml"
+    writer.save({**OLD, "url": url, "title": "平度新能源汽车产业园建设提速", "link_texts": ["首页推荐：产业园一期投产"]})
+    mw, stats = _middleware(tmp_path / "a.db")
+    request = Request(url, meta={"news_door": "listing", "news_link_text": text})
+    if due:
+        assert mw.process_request(request) is None
+        assert stats.get_value("news/incremental/rechecked/link_text") == 1
+    else:
+        with pytest.raises(AlreadyArchived):
+            mw.process_request(request)
+
+
+def test_main_page_of_an_article_archived_from_its_mobile_copy_is_fetched_once(tmp_path):
+    """A related link led to the mobile copy first; the desktop page, which holds the related
+    list, is fetched when a link or the sitemap names it, and only until it was read."""
+    from scrapy import Request
+
+    from archive import ArchiveWriter
+    from crawler.incremental import AlreadyArchived
+
+    writer = ArchiveWriter(open_archive(tmp_path / "a.db"))
+    url, mobile = "http://news.test/content/202101/25/content_1.shtml", "http://news.test/m/content/202101/25/content_1.shtml"
+    capture = {"url": mobile, "fetched_at": OLD["fetched_at"], "status": 200, "body": b"<html>m</html>"}
+    writer.save({**OLD, "url": url, "aliases": [mobile], "title": "标题", "url_source": "canonical", "captures": [capture]})
+    mw, stats = _middleware(tmp_path / "a.db")
+    assert mw.process_request(Request(url, meta={"news_door": "sitemap"})) is None
+    assert stats.get_value("news/incremental/rechecked/main_copy") == 1
+    with pytest.raises(AlreadyArchived):  # the copy itself is not due
+        mw.process_request(Request(mobile, meta={"news_door": "related"}))
+    writer.save({**OLD, "url": url, "title": "标题", "url_source": "canonical", "captures": [{**capture, "url": url}]})
+    mw, _ = _middleware(tmp_path / "a.db")
+    with pytest.raises(AlreadyArchived):  # read now: no longer asked
+        mw.process_request(Request(url, meta={"news_door": "sitemap"}))

@@ -184,11 +184,16 @@ class ArticlePage(HeadlineFields, BylineFields):
             ], "rule"
         if self.layout.containers:
             paragraphs = self._trim_head(self.layout.paragraphs)
-            if sum(len(p) for p in paragraphs) >= MIN_BODY_CHARS:
+            if sum(len(p) for p in paragraphs) >= MIN_BODY_CHARS or self._split_first_page(paragraphs):
                 return paragraphs, "markup"
         if not fallback:
             return [], "none"
         return self._trafilatura_paragraphs(), "trafilatura"
+
+    def _split_first_page(self, paragraphs: list[str]) -> bool:
+        """True when this page starts a split article (links to its own ``_2`` page ...) and
+        ``paragraphs`` are text: a short first page is not a short article."""
+        return bool(paragraphs) and bool(self.navigation.continuation_pages())
 
     def _trim_head(self, paragraphs: list[str]) -> list[str]:
         """Drop the headline and byline lines a body container starts with."""
@@ -241,10 +246,11 @@ class ArticlePage(HeadlineFields, BylineFields):
         """Why the page is not an article, or None when it is one. Weighs the evidence:
         article metadata or a site rule vouch for the page; otherwise a body of prose
         (PROSE_BODY_CHARS with sentences) is enough, a shorter body needs a headline and a
-        date (or an article-like URL); link-dense containers are listings."""
+        date (or an article-like URL), and one under MIN_BODY_CHARS is enough only on the
+        first page of a split article; link-dense containers are listings."""
         body_len = sum(len(p) for p in paragraphs)
-        if body_len < MIN_BODY_CHARS:
-            return "no article text"
+        if body_len < MIN_BODY_CHARS and not (title and published and self._split_first_page(paragraphs)):
+            return "no article text"  # unless page 1 of a split article: the text goes on
         text = "".join(paragraphs)[:PROSE_SAMPLE_CHARS]
         sentences = len(SENTENCE_END.findall(text))
         prose = body_len >= PROSE_BODY_CHARS and sentences >= PROSE_SENTENCES

@@ -16,7 +16,8 @@ from parsel import Selector
 
 from crawler.items import RelatedLink
 from crawler.pages.layout import text_of
-from crawler.pages.vocabulary import ALTERNATE_TEXT
+from crawler.pages.vocabulary import ALTERNATE_TEXT, COPY_HOST, COPY_URL
+from crawler.text import ELLIPSIS_END as _CUT
 from crawler.text import clean_line
 from crawler.urls import absolute, canonicalize, first_page_of
 
@@ -47,6 +48,30 @@ class ArticleNavigation:
             links.append(RelatedLink(url=url, text=clean_line(text_of(a))))
         return links
 
+    def links(self) -> list[tuple[str, str]]:
+        """Every link of the page as ``(url, text)`` in page order, once per URL: the URL
+        absolute, without its fragment (not canonicalized: a tracking-parameter variant is
+        fetched as linked and becomes an alias), the text as shown (the ``title`` attribute
+        when the text is cut short with an ellipsis and the attribute continues it); the
+        first link with text wins."""
+        found: dict[str, str] = {}
+        for a in self.sel.root.iter("a"):
+            href = (a.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            url = absolute(self.url, href, canonical=False)
+            if url is None:
+                continue
+            url = url.split("#", 1)[0]
+            if found.get(url):
+                continue
+            text = clean_line(text_of(a))
+            full = clean_line(a.get("title") or "")
+            if full and _CUT.search(text) and full.startswith(_CUT.sub("", text).rstrip()):
+                text = full
+            found[url] = text
+        return list(found.items())
+
     def alternate_urls(self) -> list[str]:
         """Other copies of this same article the page links to: ``<link rel=alternate>`` with a
         media query (mobile pages), and "打印本页"/"手机版" links whose URL carries the
@@ -65,6 +90,18 @@ class ArticleNavigation:
             if url is not None and url != own and url not in out:
                 out.append(url)
         return out
+
+    def main_copy(self, article_url: str) -> str | None:
+        """The article's own URL (``article_url``: its canonical link) when this page is a
+        print or mobile copy of it: the page's URL looks like a copy's and differs. The main
+        copy may hold what the copy leaves out (the related list, later pages)."""
+        own = canonicalize(self.url)
+        if article_url == own:
+            return None
+        parts = urlsplit(own)
+        if COPY_URL.search(parts.path + "?" + parts.query) or COPY_HOST.match(parts.hostname or ""):
+            return article_url
+        return None
 
     def feed_urls(self) -> list[str]:
         hrefs = self.sel.xpath(

@@ -10,6 +10,17 @@ their related articles and continuation pages; non-article pages (home, channels
 calendars ...) lead on only while fewer than ``NEWS_MAX_LISTING_HOPS`` non-article pages
 separate them from a start page. A "news calendar" whose days link to each other forever is
 therefore walked a few days deep and no further.
+
+What the site says about a URL travels with its request (``news_lastmod``: the sitemap's
+lastmod; ``news_link_text``: the text of the link) so that the incremental check
+(crawler/incremental.py) can weigh it, and with the article so that the archive records it.
+For a URL the check did not fetch, or fetched before the sitemap or another link named it,
+a :class:`~crawler.items.LinkSeen` item carries what was said.
+
+In a backfill (``-a since``/``-a until``), pages whose URL dates them outside the range are
+not fetched, except, met on a listing, a feed or a sitemap, those dated less than
+``NEWS_BACKFILL_MARGIN_DAYS`` after ``until``: they are read, not archived, for the links of
+their related lists that lead back into the range (related lists point back in time).
 """
 
 from __future__ import annotations
@@ -29,8 +40,9 @@ from crawler.backfill import DateRange
 from crawler.dates import parse_text_date
 from crawler.encoding import is_binary
 from crawler.incremental import AlreadyArchived
-from crawler.items import Article, Revisit
+from crawler.items import Article, LinkSeen, Revisit
 from crawler.pages import ArticlePage, NotArticle, RuleBook
+from crawler.text import clean_line, is_title_like
 from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
 
 logger = logging.getLogger(__name__)
@@ -69,8 +81,8 @@ class NewsSpider(SitemapSpider):
         super().__init__(*args, **kwargs)
         start_urls = self.parse_start_urls(start_urls)
         self.range = DateRange.from_args(since, until)  # empty unless a backfill
-        # loc -> <lastmod> of every sitemap entry seen; the incremental check also reads it
-        # for requests of the same URL that came from a listing before the sitemap did
+        # loc -> <lastmod> of every sitemap entry seen: given to requests of the same URL
+        # made from a listing after the sitemap was read, and to the article
         self.sitemap_lastmods: dict[str, str] = {}
         self.start_urls = start_urls
         self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
@@ -80,9 +92,14 @@ class NewsSpider(SitemapSpider):
         # lists, listings); skipping them here saves building a Request and its fingerprint
         # only for the duplicate filter to drop it. The duplicate filter stays the authority.
         self.queued: set[str] = set()
-        # Archived URLs the incremental check did not fetch. When a sitemap lists one later in
-        # the crawl with a lastmod, it is asked again so the check can weigh that lastmod.
-        self.skipped: set[str] = set()
+        # Archived URLs the incremental check did not fetch -> (lastmod, link texts) it
+        # weighed. A lastmod or link text met later in the crawl asks the URL again.
+        self.skipped: dict[str, tuple[str | None, set[str]]] = {}
+        # Link texts met for URLs queued and not yet answered, given to their article.
+        self.pending_texts: dict[str, set[str]] = {}
+        # URLs answered by an article (or 304) in this crawl -> (lastmod, link texts) sent
+        # with it; what is met later is sent as a LinkSeen item.
+        self.answered: dict[str, tuple[str | None, set[str]]] = {}
 
     @staticmethod
     def parse_start_urls(value: str | list[str] | None) -> list[str]:
@@ -106,6 +123,7 @@ class NewsSpider(SitemapSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.rulebook = RuleBook.from_settings(crawler.settings)
         spider.max_hops = crawler.settings.getint("NEWS_MAX_LISTING_HOPS")
+        spider.margin = spider.range.extended(crawler.settings.getint("NEWS_BACKFILL_MARGIN_DAYS"))
         return spider
 
     # -- requests ---------------------------------------------------------------------------
@@ -116,29 +134,77 @@ class NewsSpider(SitemapSpider):
         for url in self.start_urls:
             for request in self.page_request(url, hops=0, door="start"):
                 self.crawler.stats.inc_value("news/start/requested")
+                if self.range:  # a backfill: components leave the archived articles alone
+                    request.meta["news_backfill"] = True
                 yield request
 
-    def page_request(self, url: str, *, hops: int, door: str, lastmod: str | None = None):
-        """Zero or one Request for a page URL: none when this spider queued it already, or,
-        in a backfill, when the URL's path dates it outside the range."""
-        if url in self.queued and not (lastmod and url in self.skipped):
+    def page_request(self, url: str, *, hops: int, door: str, lastmod: str | None = None,
+                     link_text: str | None = None):
+        """Requests and items for a page URL met through ``door``. A URL not queued yet gives
+        one Request, none in a backfill when its path dates it outside the range (and, but for
+        related links, outside the margin after it). A queued URL gives what
+        :meth:`met_again` says."""
+        lastmod = lastmod or self.sitemap_lastmods.get(url)
+        link_text = link_text if link_text and is_title_like(link_text) else None
+        if url in self.queued:
+            yield from self.met_again(url, lastmod, link_text)
             return
+        meta = {"news_hops": hops, "news_door": door}
         if self.range and door != "start":
             day = date_from_url(url)
-            if (day and not self.range.has_day(day)) or self.range.modified_before_since(
-                    lastmod, self.rulebook.timezone_for(url)):
+            if day and not self.range.has_day(day):
+                if door == "related" or not self.margin.has_day(day):
+                    self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
+                    return
+                meta["news_margin"] = True  # read for its links into the range, not archived
+            elif self.range.modified_before_since(lastmod, self.rulebook.timezone_for(url)):
                 self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
                 return
-        again = url in self.queued
         self.queued.add(url)
-        meta = {"news_hops": hops, "news_door": door}
+        yield self.request(url, meta, lastmod, link_text)
+
+    def request(self, url: str, meta: dict, lastmod: str | None, link_text: str | None, again: bool = False):
         if lastmod:
             meta["news_lastmod"] = lastmod
-        yield Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=again)
+        if link_text:
+            meta["news_link_text"] = link_text
+        return Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=again)
 
-    def note_skipped(self, url: str) -> None:
-        """Called by the incremental check when it did not fetch an archived URL."""
-        self.skipped.add(url)
+    def met_again(self, url: str, lastmod: str | None, link_text: str | None):
+        """A queued URL met again, with a sitemap lastmod or a link text:
+
+        - answered in this crawl: a :class:`LinkSeen` item for what is new about it;
+        - not fetched by the incremental check: asked again when the check did not weigh
+          this lastmod or link text yet;
+        - still waiting: the link text is kept for its article."""
+        if url in self.answered:
+            sent_lastmod, texts = self.answered[url]
+            new_lastmod = lastmod if lastmod and lastmod != sent_lastmod else None
+            new_text = [link_text] if link_text and link_text not in texts else []
+            if new_lastmod or new_text:
+                self.answered[url] = (lastmod or sent_lastmod, texts | set(new_text))
+                yield LinkSeen(url=canonicalize(url), sitemap_lastmod=new_lastmod, link_texts=new_text)
+        elif url in self.skipped:
+            weighed_lastmod, texts = self.skipped[url]
+            if (lastmod and lastmod != weighed_lastmod) or (link_text and link_text not in texts):
+                del self.skipped[url]  # until the check answers again
+                yield self.request(url, {"news_hops": self.max_hops, "news_door": "again"},
+                                   lastmod, link_text, again=True)
+        elif link_text:
+            self.pending_texts.setdefault(url, set()).add(link_text)
+
+    def answer(self, response: Response) -> tuple[str | None, list[str]]:
+        """The sitemap lastmod and link texts met for the URLs that led to ``response``
+        (before and after redirects), marked as sent with its article or revisit."""
+        urls = [*response.meta.get("redirect_urls", []), response.url]
+        lastmod = response.meta.get("news_lastmod") or next(
+            (self.sitemap_lastmods[u] for u in urls if u in self.sitemap_lastmods), None)
+        texts = {response.meta["news_link_text"]} if response.meta.get("news_link_text") else set()
+        for url in urls:
+            texts |= self.pending_texts.pop(url, set())
+        for url in urls:
+            self.answered[url] = (lastmod, texts)
+        return lastmod, sorted(texts)
 
     def follows(self, url: str) -> bool:
         """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
@@ -159,8 +225,7 @@ class NewsSpider(SitemapSpider):
                 yield request.replace(errback=self.on_error)
             else:
                 self.crawler.stats.inc_value("news/links/sitemap")
-                yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap",
-                                             lastmod=self.sitemap_lastmods.get(request.url))
+                yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
 
     def sitemap_filter(self, entries):
         """Remember each entry's lastmod for the request made from it."""
@@ -171,9 +236,7 @@ class NewsSpider(SitemapSpider):
 
     def on_error(self, failure):
         if failure.check(AlreadyArchived):  # not a failure: counted as news/incremental/skipped
-            for url in failure.value.related:  # read from the archive instead of the page
-                if self.follows(url):
-                    yield from self.page_request(url, hops=self.max_hops, door="related")
+            yield from self.not_fetched(failure.request, failure.value)
             return
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
@@ -186,17 +249,39 @@ class NewsSpider(SitemapSpider):
             if self.in_range(partial):
                 yield partial
 
+    def not_fetched(self, request: Request, archived: AlreadyArchived):
+        """The incremental check found ``request``'s URL archived and not due."""
+        url, lastmod = request.url, request.meta.get("news_lastmod")
+        weighed_lastmod, texts = self.skipped.get(url, (None, set()))
+        text = request.meta.get("news_link_text")
+        self.skipped[url] = (lastmod or weighed_lastmod, texts | ({text} if text else set()))
+        if archived.lastmod_to_record:
+            yield LinkSeen(url=canonicalize(url), sitemap_lastmod=archived.lastmod_to_record)
+        # what was met while the check was under way is weighed now
+        later_texts = self.pending_texts.pop(url, set()) - self.skipped[url][1]
+        yield from self.met_again(url, self.sitemap_lastmods.get(url), min(later_texts, default=None))
+        for other in later_texts - {min(later_texts, default=None)}:
+            self.pending_texts.setdefault(url, set()).add(other)
+        for related in archived.related:  # read from the archive instead of the page
+            if self.follows(related):
+                yield from self.page_request(related, hops=self.max_hops, door="related")
+
     def skip(self, response: Response, reason: str):
         self.crawler.stats.inc_value(f"news/pages/skipped/{reason}")
         logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": reason})
 
     # -- callbacks --------------------------------------------------------------------------
 
+    def parse(self, response: Response, **kwargs):
+        """The default callback (requests made by components, e.g. the revisit budget)."""
+        yield from self.parse_page(response)
+
     def parse_page(self, response: Response):
         self.crawler.stats.inc_value("news/pages/fetched")
         if response.status == 304:  # a conditional re-fetch of an archived article
-            yield Revisit(url=canonicalize(response.url), fetched_at=utc_now(),
-                          sitemap_lastmod=response.meta.get("news_lastmod"))
+            lastmod, texts = self.answer(response)
+            yield Revisit(url=canonicalize(response.url), fetched_at=utc_now(), sitemap_lastmod=lastmod,
+                          link_texts=texts)
             return
         if not isinstance(response, TextResponse) or is_binary(response.body):
             self.skip(response, "binary")
@@ -224,23 +309,38 @@ class NewsSpider(SitemapSpider):
         self.crawler.stats.inc_value(f"news/extract/method/{page.body_method}")
         article.http_etag = _header(response, b"ETag")
         article.http_last_modified = _header(response, b"Last-Modified")
-        article.sitemap_lastmod = response.meta.get("news_lastmod")
+        article.sitemap_lastmod, article.link_texts = self.answer(response)
         if "news_capture" in response.meta:
             article.captures.append(response.meta["news_capture"])
         for url in response.meta.get("redirect_urls", []):
             article.add_alias(canonicalize(url))
             article.add_alias(url)
+        main = page.navigation.main_copy(article.url)
+        if main and self.follows(main):
+            self.crawler.stats.inc_value("news/links/main_copy")
+            yield from self.page_request(main, hops=self.max_hops, door="main_copy")
         for url in page.navigation.alternate_urls():
             if self.follows(url):
                 self.crawler.stats.inc_value("news/links/alternate")
                 yield from self.page_request(url, hops=self.max_hops, door="alternate")
-        for link in article.related:
-            if self.follows(link.url):
-                self.crawler.stats.inc_value("news/links/related")
-                yield from self.page_request(link.url, hops=self.max_hops, door="related")
-        yield from self.continue_or_finish(article, page.navigation.continuation_pages())
+        yield from self.follow_related(article.related, from_margin=response.meta.get("news_margin", False))
+        yield from self.continue_or_finish(article, page.navigation.continuation_pages(),
+                                           response.meta.get("news_margin", False))
 
-    def continue_or_finish(self, article: Article, pending: list[str]):
+    def follow_related(self, links, from_margin: bool = False):
+        """Requests for an article's related links. From a page read in a backfill's margin,
+        only those dated in the range (by their URL) are followed."""
+        for link in links:
+            if not self.follows(link.url):
+                continue
+            if from_margin:
+                day = date_from_url(link.url)
+                if day is None or not self.range.has_day(day):
+                    continue
+            self.crawler.stats.inc_value("news/links/related")
+            yield from self.page_request(link.url, hops=self.max_hops, door="related", link_text=link.text)
+
+    def continue_or_finish(self, article: Article, pending: list[str], margin: bool = False):
         pending = [u for u in pending if u != article.url and u not in article.aliases]
         if not pending:
             if self.in_range(article):
@@ -248,7 +348,7 @@ class NewsSpider(SitemapSpider):
             return
         yield Request(  # carries the article so far: must not be dropped as a duplicate
             pending[0], callback=self.parse_continuation, errback=self.on_error, dont_filter=True,
-            meta={"news_article": article, "news_pending": pending[1:]},
+            meta={"news_article": article, "news_pending": pending[1:], "news_margin": margin},
         )
 
     def in_range(self, article: Article) -> bool:
@@ -276,7 +376,19 @@ class NewsSpider(SitemapSpider):
                 article.pages += 1
                 if "news_capture" in response.meta:
                     article.captures.append(response.meta["news_capture"])
-        yield from self.continue_or_finish(article, response.meta["news_pending"])
+            # the related list is often on the last page only
+            known = {article.url, *article.aliases, *article.related_urls}
+            more = [link for link in self.related_of(page) if link.url not in known]
+            article.related += more
+            yield from self.follow_related(more, from_margin=response.meta.get("news_margin", False))
+        yield from self.continue_or_finish(article, response.meta["news_pending"], response.meta.get("news_margin", False))
+
+    def related_of(self, page: ArticlePage):
+        try:
+            return page.related()
+        except Exception:
+            logger.exception("related list unreadable on %(url)s", {"url": page.response.url})
+            return []
 
     def follow_listing(self, response: TextResponse, page: ArticlePage):
         """Links of a non-article page: feeds always, other pages while hops remain."""
@@ -289,12 +401,11 @@ class NewsSpider(SitemapSpider):
         if self.range.since and self.listing_older_than_since(response):
             self.crawler.stats.inc_value("news/backfill/listing_stopped")
             return
-        for href in dict.fromkeys(response.xpath("//a/@href").getall()):
-            # Tracking-parameter variants are fetched as they are linked: their URLs become
-            # aliases of the article (the archive merges them), as the issue asks.
-            url = response.urljoin(href.strip()).split("#", 1)[0]
+        # Tracking-parameter variants are fetched as they are linked: their URLs become
+        # aliases of the article (the archive merges them).
+        for url, text in page.navigation.links():
             if self.follows(url):
-                yield from self.page_request(url, hops=hops + 1, door="listing")
+                yield from self.page_request(url, hops=hops + 1, door="listing", link_text=text)
 
     def listing_older_than_since(self, response: TextResponse) -> bool:
         """True for a listing whose dated items are all older than the backfill's ``since``:
@@ -315,9 +426,12 @@ class NewsSpider(SitemapSpider):
             return
         selector = response.selector
         selector.remove_namespaces()
-        links = selector.xpath("//item/link/text() | //entry/link[not(@rel) or @rel='alternate']/@href").getall()
-        for link in links:
+        for entry in selector.xpath("//item | //entry"):
+            link = entry.xpath("link/text() | link[not(@rel) or @rel='alternate']/@href").get()
+            if not link or not link.strip():
+                continue
             url = response.urljoin(link.strip())
             if self.follows(url):
                 self.crawler.stats.inc_value("news/links/feed")
-                yield from self.page_request(url, hops=self.max_hops, door="feed")
+                title = clean_line(" ".join(entry.xpath("title//text()").getall()))
+                yield from self.page_request(url, hops=self.max_hops, door="feed", link_text=title)
