@@ -379,6 +379,7 @@ def split_copies(db_path, dry_run, rules_file, extractor):
                f"into their own articles ({report.new} new), {would}move {report.captures_moved} captures "
                f"and {report.urls_moved} URLs"
                + (f", {report.urls_restored} articles {'would get' if dry_run else 'got'} their own URL back" if report.urls_restored else "")
+               + (f", {report.texts_restored} their own text back" if report.texts_restored else "")
                + (", failed: " + ", ".join(f"{r} {n}" for r, n in report.failed.most_common()) if report.failed else ""))
     if report.left:
         click.echo(f"{report.left} URLs of another site have no capture and stay aliases "

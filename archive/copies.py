@@ -32,7 +32,7 @@ from sqlite_utils import Database
 from archive.reextract import Extractor, capture_group
 from archive.search import sync_index
 from archive.sites import same_site, site_of
-from archive.store import ArchiveWriter, Outcome
+from archive.store import VERSIONED_FIELDS, ArchiveWriter, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ class SplitReport:
     ``articles``: articles holding URLs of another site. ``split``: capture groups stored as
     their site's article, ``new`` of them as a new article. ``captures_moved``: capture rows
     (pages) moved; ``urls_moved``: ``article_urls`` rows moved; ``urls_restored``: articles
-    given back a URL of their own site. ``left``: URLs of another site without a capture,
+    given back a URL of their own site; ``texts_restored``: articles whose current text had
+    come from a copy, given back their own latest version. ``left``: URLs of another site without a capture,
     left where they are. ``failed``: reason -> capture groups that did not extract (left).
     ``examples``: the first splits, dicts with ``url`` (the copy) and ``article`` (its host).
     """
@@ -60,6 +61,7 @@ class SplitReport:
     captures_moved: int = 0
     urls_moved: int = 0
     urls_restored: int = 0
+    texts_restored: int = 0
     left: int = 0
     failed: Counter = field(default_factory=Counter)
     examples: list[dict] = field(default_factory=list)
@@ -132,7 +134,8 @@ def _repair(db, writer: ArchiveWriter, extractor: Extractor, article_id: int, dr
     report.left += sum(1 for u in held if _foreign(u, site) and u not in moving)
     if dry_run or not moving:
         return
-    _after_split(db, article_id, validators)
+    if _after_split(db, writer, article_id, validators):
+        report.texts_restored += 1
     writer.neardup.defer(article_id)  # its story may have changed
 
 
@@ -207,17 +210,16 @@ def _extract(db, extractor: Extractor, group: _Group, report: SplitReport) -> di
 def _restore_url(db, writer: ArchiveWriter, article: dict, dry_run: bool, report: SplitReport) -> None:
     """An article whose URL is another site's (a copy naming itself canonical took it) gets
     back the first URL of its own site it was known by."""
-    for (url,) in db.execute("SELECT url FROM article_urls WHERE article_id = ? ORDER BY rowid", [article["id"]]):
-        if not _foreign(url, article["site"]) and db.execute(
-                "SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is None:
-            report.urls_restored += 1
-            if dry_run:
-                return
-            db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [url, article["id"]])
-            writer.neardup.url_changed(article["url"], url)
-            article["url"] = url
-            return
-    report.failed["no URL of its own site"] += 1
+    url = writer.own_site_url(article["id"], article["site"])
+    if url is None:
+        report.failed["no URL of its own site"] += 1
+        return
+    report.urls_restored += 1
+    if dry_run:
+        return
+    db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [url, article["id"]])
+    writer.neardup.url_changed(article["url"], url)
+    article["url"] = url
 
 
 def _validators(db, capture_id: int) -> set[str]:
@@ -227,14 +229,20 @@ def _validators(db, capture_id: int) -> set[str]:
     return {value for name, value in headers if name.lower() in ("etag", "last-modified")}
 
 
-def _after_split(db, article_id: int, validators: set[str]) -> None:
+def _after_split(db, writer: ArchiveWriter, article_id: int, validators: set[str]) -> bool:
     """The article's capture and validators after its copies left: a capture of its own site
     (of its own URL first, newest first) instead of a moved one, and no ETag/Last-Modified
-    of a copy's response (its next re-fetch is then unconditional)."""
+    of a copy's response (its next re-fetch is then unconditional). When its current text
+    came from a moved capture (a copy had taken it over), its latest version extracted from
+    a capture it kept becomes current again, as a new version. Returns True then."""
     article = db["articles"].get(article_id)
     owner = db.execute("SELECT article_id FROM captures WHERE id = ?", [article["capture_id"]]).fetchone()
     update = {}
-    if article["capture_id"] is not None and owner and owner[0] != article_id:
+    moved = article["capture_id"] is not None and owner is not None and owner[0] != article_id
+    restored = moved and _restore_own_text(db, writer, article)
+    if restored:
+        article = db["articles"].get(article_id)  # its capture is the restored version's
+    elif moved:
         own = [i for i, url in db.execute(
             "SELECT id, url FROM captures WHERE article_id = ? AND page = 1 ORDER BY url = ? DESC, fetched_at DESC, id DESC",
             [article_id, article["url"]]) if not _foreign(url, article["site"])]
@@ -244,3 +252,24 @@ def _after_split(db, article_id: int, validators: set[str]) -> None:
             update[column] = None
     if update:
         db["articles"].update(article_id, update)
+    return restored
+
+
+def _restore_own_text(db, writer: ArchiveWriter, article: dict) -> bool:
+    """Make the article's latest version whose capture it kept current again (a new version;
+    the copy's text stays in its history), when that differs from the current text."""
+    row = db.execute(
+        "SELECT v.* FROM article_versions v JOIN captures c ON c.id = v.capture_id "
+        "WHERE v.article_id = ? AND c.article_id = ? ORDER BY v.version DESC LIMIT 1",
+        [article["id"], article["id"]]).fetchone()
+    if row is None:
+        return False
+    cursor = db.execute("SELECT * FROM article_versions LIMIT 0")
+    version = dict(zip([c[0] for c in cursor.description], row))
+    fields = {f: version[f] for f in VERSIONED_FIELDS}
+    if all(fields[f] == article[f] for f in VERSIONED_FIELDS):
+        return False
+    writer.keep_version(article)
+    db["articles"].update(article["id"], {**fields, "content_hash": version["content_hash"],
+                                          "capture_id": version["capture_id"], "versions": article["versions"] + 1})
+    return True

@@ -177,8 +177,11 @@ def m005_captures(db: Database) -> None:
 def m006_link_texts(db: Database) -> None:
     """The texts of the links that led to each article (listings, feeds, related lists), as
     a crawl saw them: a re-crawl that meets a link text not seen before (a changed title)
-    checks the article again. ``first_seen_at``: ISO 8601 UTC."""
+    checks the article again. ``first_seen_at``: ISO 8601 UTC. And ``articles.last_checked_at``."""
     db["link_texts"].create(
         {"article_id": int, "text": str, "first_seen_at": str},
         pk=("article_id", "text"), foreign_keys=[("article_id", "articles", "id")],
     )
+    # when a re-check of the article last ended without a stored copy (gone, not an article
+    # any more): the revisit budget then moves on to the next one
+    db["articles"].add_column("last_checked_at", str)

@@ -241,15 +241,17 @@ def link_texts(db: Database, article_id: int) -> list[str]:
 
 
 def least_recently_checked(db: Database, sites: list[str], share: float) -> list[str]:
-    """URLs of the archived articles of ``sites`` (``host[:port]``) fetched longest ago: per
-    site the ``ceil(share x articles)`` with the oldest ``last_fetched_at`` (or first sighting,
-    for articles archived before fetch times were kept), oldest first."""
+    """URLs of the archived articles of ``sites`` (``host[:port]``) checked longest ago: per
+    site the ``ceil(share x articles)`` with the oldest last check (``last_fetched_at``, or
+    ``last_checked_at`` when a later check found no copy to store, or the first sighting for
+    articles archived before fetch times were kept), oldest first."""
     urls: list[str] = []
     for site in sites:
         (count,) = db.execute("SELECT count(*) FROM articles WHERE site = ?", [site]).fetchone()
         take = math.ceil(count * share) if count else 0
         if take:
             urls += [u for (u,) in db.execute(
-                "SELECT url FROM articles WHERE site = ? ORDER BY coalesce(last_fetched_at, first_seen_at), id "
+                "SELECT url FROM articles WHERE site = ? "
+                "ORDER BY max(coalesce(last_checked_at, ''), coalesce(last_fetched_at, first_seen_at)), id "
                 "LIMIT ?", [site, take])]
     return urls

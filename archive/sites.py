@@ -16,8 +16,12 @@ from urllib.parse import urlsplit
 # Second-level public suffixes common in the crawled regions: under them a registered domain
 # has three labels (dailyqd.com.cn, qingdao.gov.cn).
 _TWO_LABEL_SUFFIXES = frozenset(
-    f"{sld}.{tld}" for tld in ("cn", "hk", "tw", "uk", "jp")
-    for sld in ("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "idv")
+    [f"{sld}.{tld}" for tld in ("cn", "hk", "tw", "uk", "jp")
+     for sld in ("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "idv")]
+    # the provinces' own second-level domains under .cn (xinmin.sh.cn, qd.sd.cn)
+    + [f"{p}.cn" for p in ("bj", "sh", "tj", "cq", "he", "sx", "nm", "ln", "jl", "hl", "js", "zj", "ah", "fj",
+                            "jx", "sd", "ha", "hb", "hn", "gd", "gx", "hi", "sc", "gz", "yn", "xz", "sn", "gs",
+                            "qh", "nx", "xj", "hk", "mo", "tw")]
 )
 
 

@@ -94,17 +94,19 @@ class ArchiveWriter:
 
     def save_many(
         self, records: Iterable[dict], run_id: int | None = None, revisits: Iterable[tuple] = (),
-        seen: Iterable[tuple] = (),
+        seen: Iterable[tuple] = (), checks: Iterable[tuple] = (),
     ) -> list[Outcome]:
         """Save records, ``(url, seen_at[, sitemap_lastmod[, link_texts]])`` revisits (see
-        :meth:`revisit`) and ``(url, sitemap_lastmod, link_texts, seen_at)`` notes (see
-        :meth:`note_seen`), in one transaction; returns one outcome per record and per known
-        revisit, in order."""
+        :meth:`revisit`), ``(url, sitemap_lastmod, link_texts, seen_at)`` notes (see
+        :meth:`note_seen`) and ``(url, at)`` checks (see :meth:`checked`), in one transaction;
+        returns one outcome per record and per known revisit, in order."""
         with self.db.atomic():
             outcomes = [self._save(record, run_id) for record in records]
             outcomes += [Outcome.UNCHANGED for revisit in revisits if self.revisit(*revisit)]
             for note in seen:
                 self.note_seen(*note)
+            for check in checks:
+                self.checked(*check)
             sync_index(self.db)  # the index commits with the articles
             return outcomes
 
@@ -147,6 +149,7 @@ class ArchiveWriter:
         now = record.get("fetched_at") or utc_now()
         urls = [record["url"], *[u for u in record.get("aliases", []) if u != record["url"]]]
         chash = content_hash(record["title"], record["body"])
+        self._free_url(record["url"], _site(record))
         existing, claimed = self._find(urls, chash, _site(record))
         if existing is None:
             row = {
@@ -189,7 +192,8 @@ class ArchiveWriter:
         capture_id = self._add_captures(article_id, record.get("captures") or [], run_id)
         now = max(now, existing["last_seen_at"])  # records may arrive out of fetch order
         update: dict = {"last_seen_at": now}
-        if record["url"] == existing["url"] or record.get("url_source") == "canonical":
+        if (record["url"] == existing["url"] or record.get("url_source") == "canonical"
+                or existing["url"] in record.get("aliases", ())):  # (asked for by its own URL)
             update.update(self._fetch_state(record, now))
         source = record.get("url_source", "fetched")
         if (record["url"] != existing["url"] and URL_RANK.get(source, 1) > URL_RANK.get(existing["url_source"], 1)
@@ -206,7 +210,7 @@ class ArchiveWriter:
             changed = []
         captures = record.get("captures") or []
         if capture_id is not None and (existing["capture_id"] is None
-                                       or captures[0]["url"] == update.get("url", existing["url"])):
+                                       or _same_address(captures[0]["url"], update.get("url", existing["url"]))):
             # a fresh capture of the article's own URL: what re-extraction and WARC cite
             update["capture_id"] = capture_id
         if not changed or not is_main_copy:  # other text on a print/mobile copy is no new version
@@ -214,7 +218,7 @@ class ArchiveWriter:
             if record.get("related") and (is_main_copy or not self._has_related(article_id)):
                 self._replace_related(article_id, record["related"])
             return Outcome.UNCHANGED
-        self._keep_version(existing)
+        self.keep_version(existing)
         if capture_id is not None:
             update["capture_id"] = capture_id  # the new text came from this capture
         self.db["articles"].update(
@@ -239,7 +243,7 @@ class ArchiveWriter:
         article_id = existing["id"]
         update: dict = {}
         if set(changed) - {"related"}:
-            self._keep_version(existing)
+            self.keep_version(existing)
             fields = {f: record.get(f) for f in VERSIONED_FIELDS}
             update = {**fields, "content_hash": content_hash(fields["title"], fields["body"]),
                       "published_at_raw": record.get("published_at_raw"), "pages": record.get("pages", 1),
@@ -292,6 +296,36 @@ class ArchiveWriter:
         self._add_link_texts(row[0], link_texts, seen_at)
         return True
 
+    def own_site_url(self, article_id: int, site: str) -> str | None:
+        """The first URL of ``site`` an article was known by that no article has as its URL."""
+        for (url,) in self.db.execute("SELECT url FROM article_urls WHERE article_id = ? ORDER BY rowid", [article_id]):
+            if same_site(site_of(url), site) and self.db.execute(
+                    "SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is None:
+                return url
+        return None
+
+    def _free_url(self, url: str, site: str) -> None:
+        """An archive written before copies on other sites were kept apart may have given
+        ``url`` (of ``site``) to another site's article, when a copy naming itself canonical
+        took over: that article gets back a URL of its own site, so the record of ``site``
+        does not merge into it (``python -m archive split-copies`` repairs the rest)."""
+        row = self.db.execute("SELECT id, site FROM articles WHERE url = ?", [url]).fetchone()
+        if row is None or same_site(row[1], site):
+            return
+        own = self.own_site_url(row[0], row[1])
+        if own is not None:
+            self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, row[0]])
+            self.neardup.url_changed(url, own)
+
+    def checked(self, url: str, at: str) -> bool:
+        """A re-check of the archived article ``url`` leads to ended without a copy to store
+        (gone, moved, no longer an article): note when. Returns False for an unknown URL."""
+        row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
+        if row is None:
+            return False
+        self.db.execute("UPDATE articles SET last_checked_at = ? WHERE id = ?", [at, row[0]])
+        return True
+
     def _add_link_texts(self, article_id: int, texts: Iterable[str], now: str) -> None:
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO link_texts (article_id, text, first_seen_at) VALUES (?, ?, ?)",
@@ -301,7 +335,7 @@ class ArchiveWriter:
     def _has_related(self, article_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM related_links WHERE article_id = ?", [article_id]).fetchone() is not None
 
-    def _keep_version(self, existing: dict) -> None:
+    def keep_version(self, existing: dict) -> None:
         """Copy the current content of an article into article_versions before it changes."""
         self.db["article_versions"].insert(
             {
@@ -370,3 +404,8 @@ class ArchiveWriter:
 def _site(record: dict) -> str:
     """The site a record was fetched from (its URL's when the record does not say)."""
     return record.get("site") or site_of(record["url"])
+
+
+def _same_address(a: str, b: str) -> bool:
+    """True when two URLs differ at most in their scheme (``http://`` and ``https://``)."""
+    return a.split("://", 1)[-1] == b.split("://", 1)[-1]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from pathlib import Path
 
 from dateutil.parser import isoparse
@@ -41,6 +42,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archive import ArchiveError, open_archive
 from archive.query import least_recently_checked, link_texts, related_urls, url_state
+from crawler.pages.navigation import is_copy_url
 from crawler.text import is_title_like, link_text_names
 from crawler.urls import canonicalize, netloc
 
@@ -154,6 +156,16 @@ class IncrementalMiddleware:
             return False
         return text not in link_texts(self.db, state["id"])
 
+    @staticmethod
+    def main_page_unread(url: str, state: dict) -> bool:
+        """True when ``url`` is the article's own URL and its stored text came from a print
+        or mobile copy of it (the capture's URL looks like a copy's); the scheme aside."""
+        copy = state["capture_url"]
+        if not copy or not is_copy_url(copy):
+            return False
+        own = canonicalize(url).split("://", 1)[-1]
+        return own == state["url"].split("://", 1)[-1] and own != canonicalize(copy).split("://", 1)[-1]
+
     def process_request(self, request):
         door = request.meta.get("news_door")
         if self.db is None or door is None or door == "start":
@@ -164,10 +176,9 @@ class IncrementalMiddleware:
         stats = self.crawler.stats
         lastmod = request.meta.get("news_lastmod")
         now = dt.datetime.now(dt.timezone.utc)
-        own = canonicalize(request.url)
         if door == "revisit":
             reason = "revisit"
-        elif own == state["url"] and state["capture_url"] and canonicalize(state["capture_url"]) != own:
+        elif self.main_page_unread(request.url, state):
             reason = "main_copy"
         elif lastmod_changed(lastmod, state):
             reason = "lastmod"
@@ -180,12 +191,19 @@ class IncrementalMiddleware:
             raise AlreadyArchived(f"archived and not due: {request.url}", related_urls(self.db, state["id"]),
                                   lastmod if lastmod and not state["sitemap_lastmod"] else None)
         stats.inc_value(f"news/incremental/rechecked/{reason}")
+        if reason == "main_copy":
+            return None  # the validators are the copy's: fetch the page itself in full
         if state["etag"]:
             request.headers.setdefault(b"If-None-Match", state["etag"].encode("latin-1"))
         if state["last_modified"]:
             request.headers.setdefault(b"If-Modified-Since", state["last_modified"].encode("latin-1"))
         request.meta.setdefault("handle_httpstatus_list", [304])
         return None
+
+
+# What a re-check's callback sees: "304 Not Modified" and every error status (a gone page is
+# an answer too); redirects are still followed.
+_SEEN_STATUSES = [304, *range(400, 600)]
 
 
 class RevisitMiddleware:
@@ -196,7 +214,7 @@ class RevisitMiddleware:
     ``NEWS_REVISIT_RUNS`` runs. Off with ``NEWS_REVISIT_RUNS = 0`` or ``NEWS_INCREMENTAL =
     False``, and in backfills (start requests with ``news_backfill`` in their meta). The
     sites are the hosts of the start requests (``news_door`` ``start``); the requests carry
-    ``news_door`` ``revisit`` and go to the spider's default callback.
+    ``news_door`` ``revisit`` and go to the spider's default callback, error statuses included.
     Stats: ``news/incremental/revisit_planned``."""
 
     def __init__(self, crawler, path: str, runs: int):
@@ -221,6 +239,9 @@ class RevisitMiddleware:
             return []
         try:
             return least_recently_checked(db, sites, self.share)
+        except sqlite3.Error as exc:  # the crawl goes on without re-checks
+            logger.error("revisit budget not planned: %(exc)s", {"exc": exc})
+            return []
         finally:
             db.close()
 
@@ -236,4 +257,5 @@ class RevisitMiddleware:
         self.crawler.stats.set_value("news/incremental/revisit_planned", len(urls))
         for url in urls:  # never dropped as a duplicate: the same URL met through another
             # door may be found not due before this request's turn
-            yield Request(url, meta={"news_door": "revisit"}, priority=-1, dont_filter=True)
+            yield Request(url, meta={"news_door": "revisit", "handle_httpstatus_list": _SEEN_STATUSES},
+                          priority=-1, dont_filter=True)

@@ -23,7 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive import ArchiveWriter, open_archive
 from archive.db import utc_now
 from crawler.cleaning import BadArticle, clean_article
-from crawler.items import Article, LinkSeen, Revisit
+from crawler.items import Article, Checked, LinkSeen, Revisit
 from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class ArchivePipeline:
         self.pending: list[dict] = []
         self.revisits: list[tuple] = []
         self.seen: list[tuple] = []  # LinkSeen items: (url, sitemap_lastmod, link_texts, seen_at)
+        self.checks: list[tuple] = []  # Checked items: (url, checked_at)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -95,19 +96,21 @@ class ArchivePipeline:
             self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod, item.link_texts))
         elif isinstance(item, LinkSeen):
             self.seen.append((item.url, item.sitemap_lastmod, item.link_texts, utc_now()))
+        elif isinstance(item, Checked):
+            self.checks.append((item.url, item.checked_at))
         else:
             self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
-        if len(self.pending) + len(self.revisits) + len(self.seen) >= self.batch_size:
+        if len(self.pending) + len(self.revisits) + len(self.seen) + len(self.checks) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self):
-        if not self.pending and not self.revisits and not self.seen:
+        if not (self.pending or self.revisits or self.seen or self.checks):
             return
-        pending, revisits, seen = self.pending, self.revisits, self.seen
-        self.pending, self.revisits, self.seen = [], [], []
+        pending, revisits, seen, checks = self.pending, self.revisits, self.seen, self.checks
+        self.pending, self.revisits, self.seen, self.checks = [], [], [], []
         try:
-            outcomes = self.writer.save_many(pending, self.run_id, revisits, seen)
+            outcomes = self.writer.save_many(pending, self.run_id, revisits, seen, checks)
         except sqlite3.Error:
             # One bad record must not take its batch (and every later one) with it: save
             # them one by one and count what still fails.
@@ -120,9 +123,9 @@ class ArchivePipeline:
                     self.crawler.stats.inc_value("archive/write_errors")
                     logger.error("could not archive %(url)s: %(exc)s", {"url": record.get("url"), "exc": exc})
             try:
-                outcomes += self.writer.save_many([], self.run_id, revisits, seen)
+                outcomes += self.writer.save_many([], self.run_id, revisits, seen, checks)
             except sqlite3.Error:
-                self.crawler.stats.inc_value("archive/write_errors", len(revisits) + len(seen))
+                self.crawler.stats.inc_value("archive/write_errors", len(revisits) + len(seen) + len(checks))
         for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/articles/{outcome.value}")
 

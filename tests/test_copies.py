@@ -92,6 +92,21 @@ def test_a_new_article_takes_back_its_own_url_from_another_sites_article():
                       "http://copy.test/b/9.html": "http://copy.test/b/9.html"}
 
 
+def test_a_copy_that_took_over_another_sites_article_url_gives_it_back_when_its_site_is_crawled():
+    """The old rule let a copy naming itself canonical take the first site's article's URL;
+    crawling the copy's site again makes its own record and the article gets its URL back."""
+    writer = ArchiveWriter(open_archive(":memory:"))
+    writer.save(record("http://city.test/a/1.html", ORIGINAL["title"], ORIGINAL["paras"], TIME_A, "city.test"))
+    writer.db.execute("INSERT INTO article_urls (url, article_id, first_seen_at) VALUES ('http://copy.test/b/9.html', 1, ?)",
+                      [TIME_B])
+    writer.db.execute("UPDATE articles SET url = 'http://copy.test/b/9.html', url_source = 'canonical' WHERE id = 1")
+    copy = {**record("http://copy.test/b/9.html", ORIGINAL["title"], ORIGINAL["paras"], TIME_B, "copy.test"),
+            "source": "大众网", "url_source": "canonical"}
+    assert writer.save(copy).value == "new"
+    rows = dict(writer.db.execute("SELECT url, source FROM articles"))
+    assert rows == {"http://city.test/a/1.html": None, "http://copy.test/b/9.html": "大众网"}
+
+
 def test_same_site_rule():
     assert same_site("m.news.test", "www.news.test")
     assert same_site("m.dailyqd.com.cn", "www.dailyqd.com.cn")
@@ -180,9 +195,10 @@ def _old_archive(path, *, takeover: bool) -> dict:
         # a redirect from a third host to A: a URL of another site without a capture
         db.conn.execute("INSERT INTO article_urls (url, article_id, first_seen_at) VALUES ('http://old.test/1.html', 1, ?)",
                         [cap_b["fetched_at"]])
-        if takeover:
-            db.conn.execute("UPDATE articles SET url = ?, url_source = 'canonical', capture_id = ?, etag = '\"b\"' "
-                            "WHERE id = 1", [url_b, capture_b])
+        if takeover:  # ... and B's byline became a version of A, from B's capture
+            writer.keep_version(db["articles"].get(1))
+            db.conn.execute("UPDATE articles SET url = ?, url_source = 'canonical', capture_id = ?, etag = '\"b\"', "
+                            "source = ?, author = ?, versions = 2 WHERE id = 1", [url_b, capture_b, b["source"], b["author"]])
     db.close()
     return {"a": url_a, "b": url_b}
 
@@ -213,7 +229,7 @@ def test_split_copies_repairs_an_archive_that_merged_a_copy(tmp_path, takeover):
     lines = run.output.splitlines()
     assert lines[0].startswith("1 articles hold URLs of another site; split 1 copies into their own articles "
                                "(1 new), move 1 captures and 2 URLs")
-    assert ("1 articles got their own URL back" in lines[0]) == takeover
+    assert ("1 articles got their own URL back, 1 their own text back" in lines[0]) == takeover
     assert lines[1].startswith("1 URLs of another site have no capture and stay aliases")
     after = _state(path)
     db = open_archive(path, create=False)
@@ -224,6 +240,8 @@ def test_split_copies_repairs_an_archive_that_merged_a_copy(tmp_path, takeover):
     assert (b["site"], b["source"], b["author"], b["published_at"], b["near_duplicate_of"]) == (
         "reprint.test", "烟台晚报", "李明", "2021-03-07T15:20:00+08:00", urls["a"])
     assert (b["title"], b["body"]) == (a["title"], a["body"])
+    # A's own byline is current again (a third version), the copy's stays in its history
+    assert a["versions"] == (3 if takeover else 1)
     assert a["aliases"] == ["http://old.test/1.html"]
     assert b["aliases"] == [urls["b"] + "?from=rss"]
     # nothing lost: every capture and URL still there, each with its own site's article

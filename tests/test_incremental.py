@@ -41,10 +41,13 @@ def crawls(tmp_path_factory):
         second = run_crawl(server, start, db_path, **RECHECK)
         after_second = {r["url"]: r for r in export_records(open_archive(db_path, create=False))}
         third = run_crawl(server, start, db_path)  # nothing changed since: the defaults
+        changed = {p for group in changes(now).values() for p in group}
+        gone = min(p for p in (u.removeprefix(server.base_urls["changing"]) for u in before) if p not in changed)
+        del site.resources[gone]  # an archived article withdrawn: its URL answers 404
         everything = run_crawl(server, start, db_path, NEWS_REVISIT_RUNS="1")  # re-check all
         base = server.base_urls["changing"]
     after = {r["url"]: r for r in export_records(open_archive(db_path, create=False))}
-    return {"first": first, "second": second, "third": third, "everything": everything, "before": before,
+    return {"first": first, "second": second, "third": third, "everything": everything, "gone": gone, "before": before,
             "lastmods": lastmods, "after_second": after_second, "after": after,
             "base": base, "changes": changes(now), "stage2": stage2}
 
@@ -102,7 +105,13 @@ def test_a_silent_correction_is_caught_by_the_revisit_budget(crawls):
     assert sorted(asked) == sorted({p["url"] for p in crawls["stage2"].expected})
     stats = crawls["everything"].stats(3)
     assert stats["news/incremental/rechecked/revisit"] == N_ARTICLES + N_NEW
-    assert (stats["archive/articles/updated"], stats["archive/articles/unchanged"]) == (1, N_ARTICLES + N_NEW - 1)
+    assert (stats["archive/articles/updated"], stats["archive/articles/unchanged"]) == (1, N_ARTICLES + N_NEW - 2)
+    # the withdrawn article: counted as failed, kept as archived, and noted as checked so
+    # that the next runs' budget moves on to other articles
+    assert stats["news/requests/failed/http_404"] >= 1
+    row = crawls["everything"].db().execute(
+        "SELECT last_checked_at, last_fetched_at FROM articles WHERE url = ?", [crawls["base"] + crawls["gone"]]).fetchone()
+    assert row["last_checked_at"] > row["last_fetched_at"]
 
 
 def test_second_crawl_requests_only_new_and_due_articles(crawls):

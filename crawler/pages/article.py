@@ -191,9 +191,11 @@ class ArticlePage(HeadlineFields, BylineFields):
         return self._trafilatura_paragraphs(), "trafilatura"
 
     def _split_first_page(self, paragraphs: list[str]) -> bool:
-        """True when this page starts a split article (links to its own ``_2`` page ...) and
-        ``paragraphs`` are text: a short first page is not a short article."""
-        return bool(paragraphs) and bool(self.navigation.continuation_pages())
+        """True when this page starts a split article (an article-like URL, with links to its
+        own ``_2`` page ...) and ``paragraphs`` are text: a short first page is not a short
+        article (a channel's ``index.html`` with ``index_2.html`` is no article)."""
+        return (bool(paragraphs) and bool(_ARTICLE_URL.search(urlsplit(self.response.url).path))
+                and bool(self.navigation.continuation_pages()))
 
     def _trim_head(self, paragraphs: list[str]) -> list[str]:
         """Drop the headline and byline lines a body container starts with."""

@@ -22,6 +22,13 @@ from crawler.text import clean_line
 from crawler.urls import absolute, canonicalize, first_page_of
 
 
+def is_copy_url(url: str) -> bool:
+    """True for the URL of a print or mobile copy (``/print/``, ``/m/``, ``?mobile=1``,
+    ``m.example.cn`` ...)."""
+    parts = urlsplit(url)
+    return bool(COPY_URL.search(parts.path + "?" + parts.query) or COPY_HOST.match(parts.hostname or ""))
+
+
 class ArticleNavigation:
     """The links of one article page. ``related_containers``: the elements holding its
     related list (found by :class:`crawler.pages.layout.Layout`)."""
@@ -96,12 +103,7 @@ class ArticleNavigation:
         print or mobile copy of it: the page's URL looks like a copy's and differs. The main
         copy may hold what the copy leaves out (the related list, later pages)."""
         own = canonicalize(self.url)
-        if article_url == own:
-            return None
-        parts = urlsplit(own)
-        if COPY_URL.search(parts.path + "?" + parts.query) or COPY_HOST.match(parts.hostname or ""):
-            return article_url
-        return None
+        return article_url if article_url != own and is_copy_url(own) else None
 
     def feed_urls(self) -> list[str]:
         hrefs = self.sel.xpath(

@@ -40,9 +40,9 @@ from crawler.backfill import DateRange
 from crawler.dates import parse_text_date
 from crawler.encoding import is_binary
 from crawler.incremental import AlreadyArchived
-from crawler.items import Article, LinkSeen, Revisit
+from crawler.items import Article, Checked, LinkSeen, Revisit
 from crawler.pages import ArticlePage, NotArticle, RuleBook
-from crawler.text import clean_line, is_title_like
+from crawler.text import clean_line, is_title_like, link_text_names
 from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
 
 logger = logging.getLogger(__name__)
@@ -97,9 +97,9 @@ class NewsSpider(SitemapSpider):
         self.skipped: dict[str, tuple[str | None, set[str]]] = {}
         # Link texts met for URLs queued and not yet answered, given to their article.
         self.pending_texts: dict[str, set[str]] = {}
-        # URLs answered by an article (or 304) in this crawl -> (lastmod, link texts) sent
-        # with it; what is met later is sent as a LinkSeen item.
-        self.answered: dict[str, tuple[str | None, set[str]]] = {}
+        # URLs answered by an article (or 304) in this crawl -> (lastmod, link texts met,
+        # title) sent with it; what is met later is sent as a LinkSeen item.
+        self.answered: dict[str, tuple[str | None, set[str], str | None]] = {}
 
     @staticmethod
     def parse_start_urls(value: str | list[str] | None) -> list[str]:
@@ -178,11 +178,16 @@ class NewsSpider(SitemapSpider):
           this lastmod or link text yet;
         - still waiting: the link text is kept for its article."""
         if url in self.answered:
-            sent_lastmod, texts = self.answered[url]
+            sent_lastmod, texts, title = self.answered[url]
             new_lastmod = lastmod if lastmod and lastmod != sent_lastmod else None
             new_text = [link_text] if link_text and link_text not in texts else []
+            if new_text:
+                texts.add(link_text)
+                if title and link_text_names(link_text, title):
+                    new_text = []  # the title itself: nothing to record
+            if new_lastmod:
+                self.answered[url] = (lastmod, texts, title)
             if new_lastmod or new_text:
-                self.answered[url] = (lastmod or sent_lastmod, texts | set(new_text))
                 yield LinkSeen(url=canonicalize(url), sitemap_lastmod=new_lastmod, link_texts=new_text)
         elif url in self.skipped:
             weighed_lastmod, texts = self.skipped[url]
@@ -193,18 +198,20 @@ class NewsSpider(SitemapSpider):
         elif link_text:
             self.pending_texts.setdefault(url, set()).add(link_text)
 
-    def answer(self, response: Response) -> tuple[str | None, list[str]]:
+    def answer(self, response: Response, title: str | None = None,
+               keep: bool = True) -> tuple[str | None, list[str]]:
         """The sitemap lastmod and link texts met for the URLs that led to ``response``
-        (before and after redirects), marked as sent with its article or revisit."""
+        (before and after redirects), marked (``keep``) as sent with its article (its
+        ``title``) or revisit. Texts that name the title are not sent: they never make it due."""
         urls = [*response.meta.get("redirect_urls", []), response.url]
         lastmod = response.meta.get("news_lastmod") or next(
             (self.sitemap_lastmods[u] for u in urls if u in self.sitemap_lastmods), None)
         texts = {response.meta["news_link_text"]} if response.meta.get("news_link_text") else set()
         for url in urls:
             texts |= self.pending_texts.pop(url, set())
-        for url in urls:
-            self.answered[url] = (lastmod, texts)
-        return lastmod, sorted(texts)
+        for url in urls if keep else ():
+            self.answered[url] = (lastmod, texts, title)
+        return lastmod, sorted(t for t in texts if not (title and link_text_names(t, title)))
 
     def follows(self, url: str) -> bool:
         """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
@@ -240,6 +247,7 @@ class NewsSpider(SitemapSpider):
             return
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
+        self.pending_texts.pop(failure.request.url, None)
         if failure.request.meta.get("news_door") == "start":
             self.crawler.stats.inc_value("news/start/failed")
         logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
@@ -273,8 +281,22 @@ class NewsSpider(SitemapSpider):
     # -- callbacks --------------------------------------------------------------------------
 
     def parse(self, response: Response, **kwargs):
-        """The default callback (requests made by components, e.g. the revisit budget)."""
-        yield from self.parse_page(response)
+        """The default callback: requests made by components, i.e. the revisit budget's
+        re-checks (which see every HTTP status). A re-check that gives no copy to store (an
+        HTTP error, a page that is no longer an article) yields :class:`Checked`."""
+        if response.status >= 400:
+            reason = f"http_{response.status}"
+            self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
+            logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": response.url})
+            results = []
+        else:
+            results = list(self.parse_page(response))
+        yield from results
+        if response.meta.get("news_door") == "revisit" and not any(
+                isinstance(r, (Article, Revisit)) or isinstance(r, Request) and "news_article" in r.meta
+                for r in results):
+            asked = (response.meta.get("redirect_urls") or [response.url])[0]
+            yield Checked(url=canonicalize(asked), checked_at=utc_now())
 
     def parse_page(self, response: Response):
         self.crawler.stats.inc_value("news/pages/fetched")
@@ -298,6 +320,7 @@ class NewsSpider(SitemapSpider):
             return
         if isinstance(article, NotArticle):
             self.crawler.stats.inc_value(f"news/pages/not_article/{article.reason.replace(' ', '_')}")
+            self.pending_texts.pop(response.url, None)  # link texts only matter for articles
             yield from self.follow_listing(response, page)
             return
         if page.navigation.is_continuation():
@@ -309,7 +332,9 @@ class NewsSpider(SitemapSpider):
         self.crawler.stats.inc_value(f"news/extract/method/{page.body_method}")
         article.http_etag = _header(response, b"ETag")
         article.http_last_modified = _header(response, b"Last-Modified")
-        article.sitemap_lastmod, article.link_texts = self.answer(response)
+        # only an article that will be archived answers for its URL (not one read in a margin)
+        kept = not response.meta.get("news_margin") and self.in_range(article, count=False)
+        article.sitemap_lastmod, article.link_texts = self.answer(response, article.title if kept else None, kept)
         if "news_capture" in response.meta:
             article.captures.append(response.meta["news_capture"])
         for url in response.meta.get("redirect_urls", []):
@@ -351,13 +376,15 @@ class NewsSpider(SitemapSpider):
             meta={"news_article": article, "news_pending": pending[1:], "news_margin": margin},
         )
 
-    def in_range(self, article: Article) -> bool:
-        """In a backfill, only articles published in the range are archived."""
+    def in_range(self, article: Article, count: bool = True) -> bool:
+        """In a backfill, only articles published in the range are archived (``count``: the
+        others are counted in the stats)."""
         if not self.range:
             return True
         day = self.range.day_of(article.published_at, self.rulebook.timezone_for(article.url)) if article.published_at else None
         if day is None or not self.range.has_day(day):
-            self.crawler.stats.inc_value("news/backfill/out_of_range" if day else "news/backfill/undated")
+            if count:
+                self.crawler.stats.inc_value("news/backfill/out_of_range" if day else "news/backfill/undated")
             return False
         return True
 
