@@ -43,7 +43,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from archive import ArchiveError, open_archive
 from archive.query import least_recently_checked, link_texts, related_urls, url_state
 from crawler.pages.navigation import is_copy_url
-from crawler.text import is_title_like, link_text_names
+from crawler.text import is_title_like, link_text_key, link_text_names
 from crawler.urls import canonicalize, netloc
 
 logger = logging.getLogger(__name__)
@@ -151,10 +151,13 @@ class IncrementalMiddleware:
 
     def link_text_changed(self, text: str | None, state: dict) -> bool:
         """True when a link's text names a title other than the stored one and than every
-        link text recorded for the article (site listings often shorten or re-word titles)."""
+        link text recorded for the article (site listings often shorten or re-word titles;
+        recorded texts match whatever their numbers, which some listings count up: "（阅读
+        1234）")."""
         if not text or not state["title"] or not is_title_like(text) or link_text_names(text, state["title"]):
             return False
-        return text not in link_texts(self.db, state["id"])
+        key = link_text_key(text)
+        return all(link_text_key(known) != key for known in link_texts(self.db, state["id"]))
 
     @staticmethod
     def main_page_unread(url: str, state: dict) -> bool:

@@ -288,6 +288,15 @@ def link_text_names(link_text: str, title: str) -> bool:
     return bool(ELLIPSIS_END.search(link_text)) and len(key) >= 4 and _title_key(title).startswith(key)
 
 
+def link_text_key(link_text: str) -> str:
+    """A link text as compared with the texts recorded for its article: without spaces,
+    punctuation and digits (a view count, a time)."""
+    return _DIGITS.sub("", _title_key(link_text))
+
+
+_DIGITS = re.compile(r"\d+")
+
+
 def is_title_like(link_text: str) -> bool:
     """True for a link text that may be a headline (not "更多", "详情", "1", a date ...):
     at least 6 characters that are letters or Han characters."""

@@ -283,6 +283,7 @@ def url_state_of(db_path, url):
     ("平度新能源汽车产业园建设提速（更新）", True),  # a new title
     ("最新：平度新能源汽车产业园建设提速", True),
     ("首页推荐：产业园一期投产", False),             # recorded before for this article
+    ("产业园一期投产（阅读 2051）", False),           # ... with a count that grows
 ])
 def test_a_link_text_naming_another_title_makes_the_article_due(tmp_path, text, due):
     from scrapy import Request
@@ -292,7 +293,8 @@ def test_a_link_text_naming_another_title_makes_the_article_due(tmp_path, text, 
 
     writer = ArchiveWriter(open_archive(tmp_path / "a.db"))
     url = "http://news.test/content/202101/25/content_1.shtml"
-    writer.save({**OLD, "url": url, "title": "平度新能源汽车产业园建设提速", "link_texts": ["首页推荐：产业园一期投产"]})
+    writer.save({**OLD, "url": url, "title": "平度新能源汽车产业园建设提速",
+                 "link_texts": ["首页推荐：产业园一期投产", "产业园一期投产（阅读 1873）"]})
     mw, stats = _middleware(tmp_path / "a.db")
     request = Request(url, meta={"news_door": "listing", "news_link_text": text})
     if due:

@@ -146,3 +146,20 @@ def test_backfill_finds_in_range_articles_linked_only_from_articles_just_outside
     assert arts["far_after"]["path"] not in requested and arts["in_range_far"]["path"] not in requested
     stats = crawl.stats()
     assert stats["news/backfill/out_of_range"] == 2
+
+
+def test_links_resolve_against_the_pages_base_href():
+    """Some CMSs write ``<base href>`` and relative links: a listing's links and an article's
+    related list resolve against it, not against the page's own URL."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.pages import RuleBook
+
+    a = TEXTS[0]
+    html = T.dq_article({**a, "path": "/content/202101/25/content_7000001.shtml", "time": "2021-01-25 09:00:00"},
+                        related=[(TEXTS[1]["title"], "202101/26/content_7000002.shtml", "2021-01-26")], hot=[])
+    html = html.replace("<head>", '<head><base href="http://news.test/content/">', 1)
+    page = RuleBook().page(HtmlResponse("http://news.test/html/content_7000001.shtml", body=html.encode(),
+                                        encoding="utf-8"))
+    assert [link.url for link in page.related()] == ["http://news.test/content/202101/26/content_7000002.shtml"]
+    assert ("http://news.test/content/202101/26/content_7000002.shtml", TEXTS[1]["title"]) in page.navigation.links()

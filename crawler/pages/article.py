@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 from scrapy.http import TextResponse
+from scrapy.utils.response import get_base_url
 
 from archive.db import utc_now
 from crawler import dates
@@ -95,7 +96,7 @@ class ArticlePage(HeadlineFields, BylineFields):
 
     @cached_property
     def navigation(self) -> ArticleNavigation:
-        return ArticleNavigation(self.response.url, self.sel, self.layout.related_list)
+        return ArticleNavigation(self.response.url, self.sel, self.layout.related_list, get_base_url(self.response))
 
     @cached_property
     def json_ld(self) -> dict:

@@ -33,8 +33,9 @@ class ArticleNavigation:
     """The links of one article page. ``related_containers``: the elements holding its
     related list (found by :class:`crawler.pages.layout.Layout`)."""
 
-    def __init__(self, url: str, sel: Selector, related_containers: list):
+    def __init__(self, url: str, sel: Selector, related_containers: list, base: str | None = None):
         self.url = url
+        self.base = base or url  # what relative links resolve against: <base href>, else the URL
         self.sel = sel
         self.related_containers = related_containers
 
@@ -48,7 +49,7 @@ class ArticleNavigation:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
                 continue
-            url = absolute(self.url, href)
+            url = absolute(self.base, href)
             if url is None or url in seen or url == own or not url.startswith("http"):
                 continue
             seen.add(url)
@@ -66,7 +67,7 @@ class ArticleNavigation:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
                 continue
-            url = absolute(self.url, href, canonical=False)
+            url = absolute(self.base, href, canonical=False)
             if url is None:
                 continue
             url = url.split("#", 1)[0]
@@ -93,7 +94,7 @@ class ArticleNavigation:
         own = canonicalize(self.url)
         out = []
         for href in urls:
-            url = absolute(self.url, href)
+            url = absolute(self.base, href)
             if url is not None and url != own and url not in out:
                 out.append(url)
         return out
@@ -109,7 +110,7 @@ class ArticleNavigation:
         hrefs = self.sel.xpath(
             '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href'
         ).getall()
-        return [url for url in (absolute(self.url, h, canonical=False) for h in hrefs if h.strip()) if url]
+        return [url for url in (absolute(self.base, h, canonical=False) for h in hrefs if h.strip()) if url]
 
     @cached_property
     def first_page(self) -> str:
@@ -123,7 +124,7 @@ class ArticleNavigation:
         Only hrefs containing the first page's file stem are resolved (a cheap filter: a
         page has ~100 links and urljoin/canonicalize dominate the cost otherwise)."""
         stem = urlsplit(first).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        urls = (absolute(self.url, str(href)) for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem))
+        urls = (absolute(self.base, str(href)) for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem))
         return [url for url in urls if url]
 
     def continuation_pages(self) -> list[str]:

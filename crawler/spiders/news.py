@@ -48,6 +48,7 @@ from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
 logger = logging.getLogger(__name__)
 
 _SKIP_EXTENSIONS = tuple("." + ext for ext in IGNORED_EXTENSIONS)
+_NO_TEXTS: frozenset[str] = frozenset()  # shared by the many URLs met without a link text
 
 
 def _header(response: Response, name: bytes) -> str | None:
@@ -94,12 +95,12 @@ class NewsSpider(SitemapSpider):
         self.queued: set[str] = set()
         # Archived URLs the incremental check did not fetch -> (lastmod, link texts) it
         # weighed. A lastmod or link text met later in the crawl asks the URL again.
-        self.skipped: dict[str, tuple[str | None, set[str]]] = {}
+        self.skipped: dict[str, tuple[str | None, frozenset[str]]] = {}
         # Link texts met for URLs queued and not yet answered, given to their article.
         self.pending_texts: dict[str, set[str]] = {}
         # URLs answered by an article (or 304) in this crawl -> (lastmod, link texts met,
         # title) sent with it; what is met later is sent as a LinkSeen item.
-        self.answered: dict[str, tuple[str | None, set[str], str | None]] = {}
+        self.answered: dict[str, tuple[str | None, frozenset[str], str | None]] = {}
 
     @staticmethod
     def parse_start_urls(value: str | list[str] | None) -> list[str]:
@@ -181,12 +182,10 @@ class NewsSpider(SitemapSpider):
             sent_lastmod, texts, title = self.answered[url]
             new_lastmod = lastmod if lastmod and lastmod != sent_lastmod else None
             new_text = [link_text] if link_text and link_text not in texts else []
-            if new_text:
-                texts.add(link_text)
-                if title and link_text_names(link_text, title):
-                    new_text = []  # the title itself: nothing to record
-            if new_lastmod:
-                self.answered[url] = (lastmod, texts, title)
+            if new_lastmod or new_text:
+                self.answered[url] = (lastmod or sent_lastmod, texts.union(new_text), title)
+            if new_text and title and link_text_names(link_text, title):
+                new_text = []  # the title itself: nothing to record
             if new_lastmod or new_text:
                 yield LinkSeen(url=canonicalize(url), sitemap_lastmod=new_lastmod, link_texts=new_text)
         elif url in self.skipped:
@@ -206,11 +205,11 @@ class NewsSpider(SitemapSpider):
         urls = [*response.meta.get("redirect_urls", []), response.url]
         lastmod = response.meta.get("news_lastmod") or next(
             (self.sitemap_lastmods[u] for u in urls if u in self.sitemap_lastmods), None)
-        texts = {response.meta["news_link_text"]} if response.meta.get("news_link_text") else set()
+        texts = frozenset([response.meta["news_link_text"]] if response.meta.get("news_link_text") else [])
         for url in urls:
-            texts |= self.pending_texts.pop(url, set())
+            texts |= self.pending_texts.pop(url, frozenset())
         for url in urls if keep else ():
-            self.answered[url] = (lastmod, texts, title)
+            self.answered[url] = (lastmod, texts or _NO_TEXTS, title)
         return lastmod, sorted(t for t in texts if not (title and link_text_names(t, title)))
 
     def follows(self, url: str) -> bool:
@@ -260,9 +259,9 @@ class NewsSpider(SitemapSpider):
     def not_fetched(self, request: Request, archived: AlreadyArchived):
         """The incremental check found ``request``'s URL archived and not due."""
         url, lastmod = request.url, request.meta.get("news_lastmod")
-        weighed_lastmod, texts = self.skipped.get(url, (None, set()))
+        weighed_lastmod, texts = self.skipped.get(url, (None, frozenset()))
         text = request.meta.get("news_link_text")
-        self.skipped[url] = (lastmod or weighed_lastmod, texts | ({text} if text else set()))
+        self.skipped[url] = (lastmod or weighed_lastmod, texts.union([text]) if text else texts or _NO_TEXTS)
         if archived.lastmod_to_record:
             yield LinkSeen(url=canonicalize(url), sitemap_lastmod=archived.lastmod_to_record)
         # what was met while the check was under way is weighed now
