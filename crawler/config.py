@@ -8,7 +8,8 @@ import sqlite3
 from archive import ArchiveError, open_archive
 from crawler.pages.rules import RuleBook
 
-_INTEGERS = ("ARCHIVE_BATCH_SIZE", "NEWS_MAX_LISTING_HOPS", "DOWNLOAD_MAXSIZE", "CONCURRENT_REQUESTS_PER_DOMAIN")
+_INTEGERS = ("ARCHIVE_BATCH_SIZE", "NEWS_MAX_LISTING_HOPS", "DOWNLOAD_MAXSIZE", "CONCURRENT_REQUESTS_PER_DOMAIN",
+             "NEWS_REVISIT_RUNS", "NEWS_BACKFILL_MARGIN_DAYS")
 _NUMBERS = ("NEWS_RECHECK_DAYS", "NEWS_RECHECK_BACKOFF", "NEWS_MAX_ERROR_RATIO", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT")
 
 
@@ -24,6 +25,9 @@ def check_settings(settings) -> None:
             settings.getfloat(name)
         except ValueError:
             raise ValueError(f"{name} must be a number, got {settings.get(name)!r}") from None
+    for name in ("NEWS_REVISIT_RUNS", "NEWS_BACKFILL_MARGIN_DAYS"):
+        if settings.getint(name) < 0:
+            raise ValueError(f"{name} must be 0 or more, got {settings.get(name)!r}")
     RuleBook.from_settings(settings)  # rules file, rule keys, selectors, timezones
     path = settings.get("ARCHIVE_PATH")
     if path:

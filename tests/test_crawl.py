@@ -148,16 +148,22 @@ def test_settings_from_command_line_override_defaults(portals, tmp_path):
     [
         ([], "give the sites to crawl"),
         (["-a", "start_urls=ftp://example.test/"], "start_urls must be http(s) URLs"),
+        (["-a", "start_urls=http://example.test/", "-s", "NEWS_REVISIT_RUNS=often"],
+         "NEWS_REVISIT_RUNS must be a whole number, got 'often'"),
+        (["-a", "start_urls=http://example.test/", "-s", "NEWS_BACKFILL_MARGIN_DAYS=-3"],
+         "NEWS_BACKFILL_MARGIN_DAYS must be 0 or more, got '-3'"),
     ],
 )
-def test_bad_spider_arguments_are_one_line_errors(args, message):
+def test_bad_spider_arguments_are_one_line_errors(args, message, tmp_path):
+    import os
     import subprocess
     import sys
 
     from .conftest import ROOT
 
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "news", *args], cwd=ROOT,
-                          capture_output=True, text=True)
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "news", *args], cwd=tmp_path,
+                          capture_output=True, text=True, env=env)
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
