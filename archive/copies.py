@@ -134,7 +134,7 @@ def _repair(db, writer: ArchiveWriter, extractor: Extractor, article_id: int, dr
     report.left += sum(1 for u in held if _foreign(u, site) and u not in moving)
     if dry_run or not moving:
         return
-    if _after_split(db, writer, article_id, validators):
+    if _after_split(db, writer, extractor, article_id, validators):
         report.texts_restored += 1
     writer.neardup.defer(article_id)  # its story may have changed
 
@@ -229,7 +229,7 @@ def _validators(db, capture_id: int) -> set[str]:
     return {value for name, value in headers if name.lower() in ("etag", "last-modified")}
 
 
-def _after_split(db, writer: ArchiveWriter, article_id: int, validators: set[str]) -> bool:
+def _after_split(db, writer: ArchiveWriter, extractor: Extractor, article_id: int, validators: set[str]) -> bool:
     """The article's capture and validators after its copies left: a capture of its own site
     (of its own URL first, newest first) instead of a moved one, and no ETag/Last-Modified
     of a copy's response (its next re-fetch is then unconditional). When its current text
@@ -239,7 +239,7 @@ def _after_split(db, writer: ArchiveWriter, article_id: int, validators: set[str
     owner = db.execute("SELECT article_id FROM captures WHERE id = ?", [article["capture_id"]]).fetchone()
     update = {}
     moved = article["capture_id"] is not None and owner is not None and owner[0] != article_id
-    restored = moved and _restore_own_text(db, writer, article)
+    restored = moved and _restore_own_text(db, writer, extractor, article)
     if restored:
         article = db["articles"].get(article_id)  # its capture is the restored version's
     elif moved:
@@ -255,9 +255,10 @@ def _after_split(db, writer: ArchiveWriter, article_id: int, validators: set[str
     return restored
 
 
-def _restore_own_text(db, writer: ArchiveWriter, article: dict) -> bool:
+def _restore_own_text(db, writer: ArchiveWriter, extractor: Extractor, article: dict) -> bool:
     """Make the article's latest version whose capture it kept current again (a new version;
-    the copy's text stays in its history), when that differs from the current text."""
+    the copy's text stays in its history), when that differs from the current text; its
+    related list and page count come again from that capture, when it still extracts."""
     row = db.execute(
         "SELECT v.* FROM article_versions v JOIN captures c ON c.id = v.capture_id "
         "WHERE v.article_id = ? AND c.article_id = ? ORDER BY v.version DESC LIMIT 1",
@@ -272,4 +273,11 @@ def _restore_own_text(db, writer: ArchiveWriter, article: dict) -> bool:
     writer.keep_version(article)
     db["articles"].update(article["id"], {**fields, "content_hash": version["content_hash"],
                                           "capture_id": version["capture_id"], "versions": article["versions"] + 1})
+    try:
+        record = extractor(capture_group(db, version["capture_id"]))
+    except Exception:  # damaged or no longer extracting: the related list stays as it was
+        return True
+    writer.replace_related(article["id"], record.get("related") or [])
+    db["articles"].update(article["id"], {"pages": record.get("pages", 1),
+                                          "published_at_raw": record.get("published_at_raw")})
     return True

@@ -182,6 +182,6 @@ def m006_link_texts(db: Database) -> None:
         {"article_id": int, "text": str, "first_seen_at": str},
         pk=("article_id", "text"), foreign_keys=[("article_id", "articles", "id")],
     )
-    # when a re-check of the article last ended without a stored copy (gone, not an article
-    # any more): the revisit budget then moves on to the next one
+    # when the revisit budget last asked for the article, whatever the answer (a page gone
+    # too): the budget then moves on to the next one
     db["articles"].add_column("last_checked_at", str)

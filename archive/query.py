@@ -109,16 +109,18 @@ def summary(db: Database) -> dict:
 
 _STATE_SQL = """
 SELECT a.id, a.url, a.title, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified,
-       a.sitemap_lastmod, (SELECT c.url FROM captures c WHERE c.id = a.capture_id) AS capture_url
-FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url = ?
+       a.sitemap_lastmod, c.url AS capture_url, c.fetched_at AS capture_fetched_at
+FROM article_urls u JOIN articles a ON a.id = u.article_id LEFT JOIN captures c ON c.id = a.capture_id
+WHERE u.url = ?
 """
 
 
 def url_state(db: Database, url: str) -> dict | None:
     """What the archive knows about the article a URL leads to, or None for an unknown URL:
     ``id``, ``url`` (the article's), ``title``, ``published_at``, ``last_fetched_at``,
-    ``last_seen_at``, ``etag``, ``last_modified``, ``sitemap_lastmod`` and ``capture_url``
-    (the URL whose response the stored text came from; NULL without captures)."""
+    ``last_seen_at``, ``etag``, ``last_modified``, ``sitemap_lastmod``, ``capture_url`` and
+    ``capture_fetched_at`` (the URL whose response the stored text came from, and when; NULL
+    without captures)."""
     cursor = db.execute(_STATE_SQL, [url])
     row = cursor.fetchone()
     if row is None:
@@ -242,9 +244,9 @@ def link_texts(db: Database, article_id: int) -> list[str]:
 
 def least_recently_checked(db: Database, sites: list[str], share: float) -> list[str]:
     """URLs of the archived articles of ``sites`` (``host[:port]``) checked longest ago: per
-    site the ``ceil(share x articles)`` with the oldest last check (``last_fetched_at``, or
-    ``last_checked_at`` when a later check found no copy to store, or the first sighting for
-    articles archived before fetch times were kept), oldest first."""
+    site the ``ceil(share x articles)`` with the oldest last check (the later of
+    ``last_fetched_at`` and ``last_checked_at``, or the first sighting for articles archived
+    before fetch times were kept), oldest first."""
     urls: list[str] = []
     for site in sites:
         (count,) = db.execute("SELECT count(*) FROM articles WHERE site = ?", [site]).fetchone()

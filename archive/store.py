@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import zlib
 from collections.abc import Iterable
 from enum import Enum
@@ -25,6 +26,8 @@ from archive.db import utc_now
 from archive.neardup import NearDuplicates
 from archive.search import sync_index
 from archive.sites import same_site, site_of
+
+logger = logging.getLogger(__name__)
 
 # How well founded an article's URL is; a copy met later with a better one takes its URL.
 URL_RANK = {"copy": 0, "fetched": 1, "canonical": 2}
@@ -178,7 +181,7 @@ class ArchiveWriter:
             self._claim_urls(article_id, claimed)
             self._add_urls(article_id, urls, now)
             self._add_link_texts(article_id, record.get("link_texts") or [], now)
-            self._replace_related(article_id, record.get("related", []))
+            self.replace_related(article_id, record.get("related", []))
             self._check_copies(article_id, record["body"])
             capture_id = self._add_captures(article_id, record.get("captures") or [], run_id)
             if capture_id is not None:
@@ -200,7 +203,9 @@ class ArchiveWriter:
                 and self.db.execute("SELECT 1 FROM articles WHERE url = ?", [record["url"]]).fetchone() is None):
             update.update(url=record["url"], url_source=source)  # the old URL stays an alias
             self.neardup.url_changed(existing["url"], record["url"])
-        is_main_copy = record["url"] == update.get("url", existing["url"])
+        # the article's own page: its URL (scheme aside), or the page its own URL redirected to
+        is_main_copy = _same_address(record["url"], update.get("url", existing["url"])) or (
+            existing["url"] in record.get("aliases", ()) and record.get("url_source") != "copy")
         # A copy with less metadata (a mobile page without the byline) fills gaps but never
         # erases: a field missing from the record keeps its stored value.
         merged = {f: record.get(f) if record.get(f) not in (None, "") else existing[f] for f in VERSIONED_FIELDS}
@@ -216,7 +221,7 @@ class ArchiveWriter:
         if not changed or not is_main_copy:  # other text on a print/mobile copy is no new version
             self.db["articles"].update(article_id, update)
             if record.get("related") and (is_main_copy or not self._has_related(article_id)):
-                self._replace_related(article_id, record["related"])
+                self.replace_related(article_id, record["related"])
             return Outcome.UNCHANGED
         self.keep_version(existing)
         if capture_id is not None:
@@ -232,7 +237,7 @@ class ArchiveWriter:
                 "versions": existing["versions"] + 1,
             },
         )
-        self._replace_related(article_id, record.get("related", []))
+        self.replace_related(article_id, record.get("related", []))
         if merged["body"] != existing["body"]:
             self._check_copies(article_id, merged["body"])
         return Outcome.UPDATED
@@ -252,7 +257,7 @@ class ArchiveWriter:
             if fields["body"] != existing["body"]:
                 self._check_copies(article_id, fields["body"])
         if "related" in changed:
-            self._replace_related(article_id, record.get("related") or [])
+            self.replace_related(article_id, record.get("related") or [])
         self.db["reextractions"].insert({
             "at": utc_now(), "article_id": article_id, "capture_id": existing["capture_id"],
             "extractor": extractor, "changed_fields": json.dumps(changed), "version_before": existing["versions"],
@@ -313,13 +318,17 @@ class ArchiveWriter:
         if row is None or same_site(row[1], site):
             return
         own = self.own_site_url(row[0], row[1])
-        if own is not None:
-            self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, row[0]])
-            self.neardup.url_changed(url, own)
+        if own is None:  # the record will merge into it: split-copies can tell them apart
+            logger.warning("%(url)s is the URL of an article of %(site)s that has no URL of its own site; "
+                           "run 'python -m archive split-copies'", {"url": url, "site": row[1]})
+            return
+        self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, row[0]])
+        self.neardup.url_changed(url, own)
 
     def checked(self, url: str, at: str) -> bool:
-        """A re-check of the archived article ``url`` leads to ended without a copy to store
-        (gone, moved, no longer an article): note when. Returns False for an unknown URL."""
+        """The archived article ``url`` leads to is re-checked (asked for) at ``at``, whatever
+        the answer: a page gone, moved or no longer an article is checked too. Returns False
+        for an unknown URL."""
         row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
         if row is None:
             return False
@@ -327,10 +336,10 @@ class ArchiveWriter:
         return True
 
     def _add_link_texts(self, article_id: int, texts: Iterable[str], now: str) -> None:
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO link_texts (article_id, text, first_seen_at) VALUES (?, ?, ?)",
-            [(article_id, t, now) for t in dict.fromkeys(texts) if t],
-        )
+        rows = [(article_id, t, now) for t in dict.fromkeys(texts) if t]
+        if rows:  # most articles have none (texts naming the title are not kept)
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO link_texts (article_id, text, first_seen_at) VALUES (?, ?, ?)", rows)
 
     def _has_related(self, article_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM related_links WHERE article_id = ?", [article_id]).fetchone() is not None
@@ -393,7 +402,7 @@ class ArchiveWriter:
         """Tie ``urls`` (held by another article) to ``article_id``."""
         self.db.conn.executemany("UPDATE article_urls SET article_id = ? WHERE url = ?", [(article_id, u) for u in urls])
 
-    def _replace_related(self, article_id: int, related: list[dict]) -> None:
+    def replace_related(self, article_id: int, related: list[dict]) -> None:
         self.db.conn.execute("DELETE FROM related_links WHERE article_id = ?", [article_id])
         self.db.conn.executemany(
             "INSERT INTO related_links (article_id, position, url, anchor_text) VALUES (?, ?, ?, ?)",

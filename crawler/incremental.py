@@ -49,6 +49,11 @@ from crawler.urls import canonicalize, netloc
 logger = logging.getLogger(__name__)
 
 
+# Signal sent by RevisitMiddleware with ``urls``: the archived articles it asks for in this
+# run (the archive's writer notes them as checked).
+revisits_planned = object()
+
+
 class AlreadyArchived(IgnoreRequest):
     """The request was not sent: the archive holds the article and it is not due.
 
@@ -161,10 +166,11 @@ class IncrementalMiddleware:
 
     @staticmethod
     def main_page_unread(url: str, state: dict) -> bool:
-        """True when ``url`` is the article's own URL and its stored text came from a print
-        or mobile copy of it (the capture's URL looks like a copy's); the scheme aside."""
+        """True when ``url`` is the article's own URL, its stored text came from a print or
+        mobile copy of it (the capture's URL looks like a copy's; the scheme aside) and no
+        fetch since then (its own URL asked for, answered by the copy) tried it."""
         copy = state["capture_url"]
-        if not copy or not is_copy_url(copy):
+        if not copy or not is_copy_url(copy) or (state["last_fetched_at"] or "") > state["capture_fetched_at"]:
             return False
         own = canonicalize(url).split("://", 1)[-1]
         return own == state["url"].split("://", 1)[-1] and own != canonicalize(copy).split("://", 1)[-1]
@@ -194,6 +200,7 @@ class IncrementalMiddleware:
             raise AlreadyArchived(f"archived and not due: {request.url}", related_urls(self.db, state["id"]),
                                   lastmod if lastmod and not state["sitemap_lastmod"] else None)
         stats.inc_value(f"news/incremental/rechecked/{reason}")
+        request.meta["news_stored_title"] = state["title"]  # a 304 answer tells no title
         if reason == "main_copy":
             return None  # the validators are the copy's: fetch the page itself in full
         if state["etag"]:
@@ -204,11 +211,6 @@ class IncrementalMiddleware:
         return None
 
 
-# What a re-check's callback sees: "304 Not Modified" and every error status (a gone page is
-# an answer too); redirects are still followed.
-_SEEN_STATUSES = [304, *range(400, 600)]
-
-
 class RevisitMiddleware:
     """Spider middleware adding the revisit budget to the start requests: per crawled site,
     the ``1 / NEWS_REVISIT_RUNS`` share of its archived articles fetched longest ago is
@@ -217,7 +219,8 @@ class RevisitMiddleware:
     ``NEWS_REVISIT_RUNS`` runs. Off with ``NEWS_REVISIT_RUNS = 0`` or ``NEWS_INCREMENTAL =
     False``, and in backfills (start requests with ``news_backfill`` in their meta). The
     sites are the hosts of the start requests (``news_door`` ``start``); the requests carry
-    ``news_door`` ``revisit`` and go to the spider's default callback, error statuses included.
+    ``news_door`` ``revisit`` and go to the spider's default callback (with "404" and "410"
+    answers: an article gone). The plan is sent as the :data:`revisits_planned` signal.
     Stats: ``news/incremental/revisit_planned``."""
 
     def __init__(self, crawler, path: str, runs: int):
@@ -258,7 +261,9 @@ class RevisitMiddleware:
             yield entry
         urls = [] if backfill else self.planned(list(dict.fromkeys(sites)))
         self.crawler.stats.set_value("news/incremental/revisit_planned", len(urls))
+        if urls:
+            self.crawler.signals.send_catch_log(revisits_planned, urls=urls)
         for url in urls:  # never dropped as a duplicate: the same URL met through another
             # door may be found not due before this request's turn
-            yield Request(url, meta={"news_door": "revisit", "handle_httpstatus_list": _SEEN_STATUSES},
+            yield Request(url, meta={"news_door": "revisit", "handle_httpstatus_list": [304, 404, 410]},
                           priority=-1, dont_filter=True)

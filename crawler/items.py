@@ -158,19 +158,6 @@ class Revisit:
 
 
 @dataclass
-class Checked:
-    """A re-check of an archived article (the revisit budget's) that ended without a copy to
-    store: the page answered an HTTP error, is gone or is no longer an article. The archive
-    notes when, so the next re-checks go to other articles.
-
-    url: the URL asked for, canonicalized. checked_at: ISO 8601 UTC.
-    """
-
-    url: str
-    checked_at: str
-
-
-@dataclass
 class LinkSeen:
     """What the site said in this crawl about an archived article that was not re-fetched, or
     was fetched before the sitemap or a link named it: its sitemap ``lastmod`` and the texts

@@ -23,7 +23,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive import ArchiveWriter, open_archive
 from archive.db import utc_now
 from crawler.cleaning import BadArticle, clean_article
-from crawler.items import Article, Checked, LinkSeen, Revisit
+from crawler.incremental import revisits_planned
+from crawler.items import Article, LinkSeen, Revisit
 from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class ArchivePipeline:
         self.pending: list[dict] = []
         self.revisits: list[tuple] = []
         self.seen: list[tuple] = []  # LinkSeen items: (url, sitemap_lastmod, link_texts, seen_at)
-        self.checks: list[tuple] = []  # Checked items: (url, checked_at)
+        self.checks: list[tuple] = []  # (url, checked_at) of the revisit budget's re-checks
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -81,7 +82,15 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_PATH is empty")
         pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.revisits_planned, signal=revisits_planned)
         return pipeline
+
+    def revisits_planned(self, urls: list[str]) -> None:
+        """The revisit budget asks for ``urls`` in this run: noted as checked now, whatever the
+        answer, so the next runs' budget goes on to other articles (an article whose page is
+        gone, moved off-site or disallowed must not hold a place for ever)."""
+        now = utc_now()
+        self.checks += [(url, now) for url in urls]
 
     def open_spider(self):
         self.db = open_archive(self.path)
@@ -96,8 +105,6 @@ class ArchivePipeline:
             self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod, item.link_texts))
         elif isinstance(item, LinkSeen):
             self.seen.append((item.url, item.sitemap_lastmod, item.link_texts, utc_now()))
-        elif isinstance(item, Checked):
-            self.checks.append((item.url, item.checked_at))
         else:
             self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
         if len(self.pending) + len(self.revisits) + len(self.seen) + len(self.checks) >= self.batch_size:

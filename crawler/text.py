@@ -289,12 +289,14 @@ def link_text_names(link_text: str, title: str) -> bool:
 
 
 def link_text_key(link_text: str) -> str:
-    """A link text as compared with the texts recorded for its article: without spaces,
-    punctuation and digits (a view count, a time)."""
-    return _DIGITS.sub("", _title_key(link_text))
+    """A link text as compared with the texts recorded for its article: without bracketed
+    counters and times ("（阅读 1234）", "[3小时前]"), spaces and punctuation. Other numbers
+    stay: "死亡人数升至15人" is another headline than "…12人"."""
+    return _title_key(_COUNTER.sub("", link_text))
 
 
-_DIGITS = re.compile(r"\d+")
+# A bracketed note with a number in it, after the headline: a view count, a time, a date.
+_COUNTER = re.compile(r"[(（\[【［][^()（）\[\]【】［］]{0,12}\d[^()（）\[\]【】［］]{0,12}[)）\]】］]\s*$")
 
 
 def is_title_like(link_text: str) -> bool:

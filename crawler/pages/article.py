@@ -66,6 +66,8 @@ MAX_LINK_DENSITY = 0.35
 LISTING_LINK_DENSITY = 0.5
 # Characters of the body that the prose test and the script test read.
 PROSE_SAMPLE_CHARS = 20000
+# Files of channel and listing pages, whose "_2" pages are the listing's next pages.
+_LISTING_FILE = re.compile(r"/(?:index|list|default|more|node|channel)(?:_\d+)?\.\w+$", re.I)
 # Article URLs of Chinese CMSs carry a long numeric id (content_1234567, news_1057, t20210125_1).
 _ARTICLE_URL = re.compile(r"\d{4,}[^/]*\.[a-z]{3,5}$|/t\d{8}_\d+")
 
@@ -96,7 +98,11 @@ class ArticlePage(HeadlineFields, BylineFields):
 
     @cached_property
     def navigation(self) -> ArticleNavigation:
-        return ArticleNavigation(self.response.url, self.sel, self.layout.related_list, get_base_url(self.response))
+        try:
+            base = get_base_url(self.response)
+        except ValueError:  # a <base href> that is no URL ("http://[x"): links resolve against the page
+            base = self.response.url
+        return ArticleNavigation(self.response.url, self.sel, self.layout.related_list, base)
 
     @cached_property
     def json_ld(self) -> dict:
@@ -192,10 +198,10 @@ class ArticlePage(HeadlineFields, BylineFields):
         return self._trafilatura_paragraphs(), "trafilatura"
 
     def _split_first_page(self, paragraphs: list[str]) -> bool:
-        """True when this page starts a split article (an article-like URL, with links to its
-        own ``_2`` page ...) and ``paragraphs`` are text: a short first page is not a short
-        article (a channel's ``index.html`` with ``index_2.html`` is no article)."""
-        return (bool(paragraphs) and bool(_ARTICLE_URL.search(urlsplit(self.response.url).path))
+        """True when this page starts a split article (links to its own ``_2`` page ..., and
+        is no channel's ``index.html`` with ``index_2.html``) and ``paragraphs`` are text: a
+        short first page is not a short article."""
+        return (bool(paragraphs) and not _LISTING_FILE.search(urlsplit(self.response.url).path)
                 and bool(self.navigation.continuation_pages()))
 
     def _trim_head(self, paragraphs: list[str]) -> list[str]:

@@ -40,7 +40,7 @@ from crawler.backfill import DateRange
 from crawler.dates import parse_text_date
 from crawler.encoding import is_binary
 from crawler.incremental import AlreadyArchived
-from crawler.items import Article, Checked, LinkSeen, Revisit
+from crawler.items import Article, LinkSeen, Revisit
 from crawler.pages import ArticlePage, NotArticle, RuleBook
 from crawler.text import clean_line, is_title_like, link_text_names
 from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
@@ -281,26 +281,19 @@ class NewsSpider(SitemapSpider):
 
     def parse(self, response: Response, **kwargs):
         """The default callback: requests made by components, i.e. the revisit budget's
-        re-checks (which see every HTTP status). A re-check that gives no copy to store (an
-        HTTP error, a page that is no longer an article) yields :class:`Checked`."""
-        if response.status >= 400:
-            reason = f"http_{response.status}"
-            self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
-            logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": response.url})
-            results = []
-        else:
-            results = list(self.parse_page(response))
-        yield from results
-        if response.meta.get("news_door") == "revisit" and not any(
-                isinstance(r, (Article, Revisit)) or isinstance(r, Request) and "news_article" in r.meta
-                for r in results):
-            asked = (response.meta.get("redirect_urls") or [response.url])[0]
-            yield Checked(url=canonicalize(asked), checked_at=utc_now())
+        re-checks, which also see "404 Not Found" and "410 Gone" (an archived article
+        withdrawn: counted as ``news/incremental/revisit_gone/<status>``, not as a failure;
+        the archive keeps it)."""
+        if response.status in (404, 410):
+            self.crawler.stats.inc_value(f"news/incremental/revisit_gone/http_{response.status}")
+            logger.info("archived article gone (%(status)s): %(url)s", {"status": response.status, "url": response.url})
+            return
+        yield from self.parse_page(response)
 
     def parse_page(self, response: Response):
         self.crawler.stats.inc_value("news/pages/fetched")
         if response.status == 304:  # a conditional re-fetch of an archived article
-            lastmod, texts = self.answer(response)
+            lastmod, texts = self.answer(response, response.meta.get("news_stored_title"))
             yield Revisit(url=canonicalize(response.url), fetched_at=utc_now(), sitemap_lastmod=lastmod,
                           link_texts=texts)
             return
@@ -310,8 +303,8 @@ class NewsSpider(SitemapSpider):
         if isinstance(response, XmlResponse) or response.body.lstrip()[:5] == b"<?xml":
             yield from self.parse_feed(response)
             return
-        page = self.rulebook.page(response)
         try:
+            page = self.rulebook.page(response)
             article = page.article()
         except Exception:  # a broken page must never end the crawl
             logger.exception("extraction failed on %(url)s", {"url": response.url})
@@ -391,12 +384,12 @@ class NewsSpider(SitemapSpider):
         article: Article = response.meta["news_article"]
         article.add_alias(canonicalize(response.url))
         if isinstance(response, TextResponse) and not is_binary(response.body):
-            page = self.rulebook.page(response)
             try:
+                page = self.rulebook.page(response)
                 paragraphs = page.body()[0]
             except Exception:
                 logger.exception("extraction failed on continuation %(url)s", {"url": response.url})
-                paragraphs = []
+                page, paragraphs = None, []
             if paragraphs:
                 article.body += "\n\n" + "\n\n".join(paragraphs)
                 article.pages += 1
@@ -404,7 +397,7 @@ class NewsSpider(SitemapSpider):
                     article.captures.append(response.meta["news_capture"])
             # the related list is often on the last page only
             known = {article.url, *article.aliases, *article.related_urls}
-            more = [link for link in self.related_of(page) if link.url not in known]
+            more = [link for link in self.related_of(page) if link.url not in known] if page else []
             article.related += more
             yield from self.follow_related(more, from_margin=response.meta.get("news_margin", False))
         yield from self.continue_or_finish(article, response.meta["news_pending"], response.meta.get("news_margin", False))
