@@ -129,7 +129,7 @@ class ArchiveWriter:
         is another publication). ``claimed``: the record's URLs on its own site that an
         article of another site holds (as an archive written before this rule may have them);
         they move to the record's article."""
-        row = self.db.execute("SELECT id FROM articles WHERE url = ?", [urls[0]]).fetchone()
+        row = self.db.execute("SELECT id, site FROM articles WHERE url = ?", [urls[0]]).fetchone()
         claimed: list[str] = []
         if row is None:
             placeholders = ", ".join("?" for _ in urls)
@@ -152,8 +152,11 @@ class ArchiveWriter:
         now = record.get("fetched_at") or utc_now()
         urls = [record["url"], *[u for u in record.get("aliases", []) if u != record["url"]]]
         chash = content_hash(record["title"], record["body"])
-        self._free_url(record["url"], _site(record))
         existing, claimed = self._find(urls, chash, _site(record))
+        if existing is not None and existing["url"] == record["url"] and not same_site(existing["site"], _site(record)):
+            # an old archive gave this URL to another site's article: take it back, look again
+            if self._free_url(existing):
+                existing, claimed = self._find(urls, chash, _site(record))
         if existing is None:
             row = {
                 "url": record["url"],
@@ -309,21 +312,20 @@ class ArchiveWriter:
                 return url
         return None
 
-    def _free_url(self, url: str, site: str) -> None:
-        """An archive written before copies on other sites were kept apart may have given
-        ``url`` (of ``site``) to another site's article, when a copy naming itself canonical
-        took over: that article gets back a URL of its own site, so the record of ``site``
-        does not merge into it (``python -m archive split-copies`` repairs the rest)."""
-        row = self.db.execute("SELECT id, site FROM articles WHERE url = ?", [url]).fetchone()
-        if row is None or same_site(row[1], site):
-            return
-        own = self.own_site_url(row[0], row[1])
+    def _free_url(self, holder: dict) -> bool:
+        """An archive written before copies on other sites were kept apart may have given a
+        copy's URL to another site's article (``holder``), when the copy named itself
+        canonical: the holder gets back a URL of its own site, so the copy's record does not
+        merge into it (``python -m archive split-copies`` repairs the rest). Returns False
+        when the holder has no URL of its own site to take."""
+        own = self.own_site_url(holder["id"], holder["site"])
         if own is None:  # the record will merge into it: split-copies can tell them apart
             logger.warning("%(url)s is the URL of an article of %(site)s that has no URL of its own site; "
-                           "run 'python -m archive split-copies'", {"url": url, "site": row[1]})
-            return
-        self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, row[0]])
-        self.neardup.url_changed(url, own)
+                           "run 'python -m archive split-copies'", {"url": holder["url"], "site": holder["site"]})
+            return False
+        self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, holder["id"]])
+        self.neardup.url_changed(holder["url"], own)
+        return True
 
     def checked(self, url: str, at: str) -> bool:
         """The archived article ``url`` leads to is re-checked (asked for) at ``at``, whatever

@@ -158,17 +158,16 @@ class Revisit:
 
 
 @dataclass
-class LinkSeen:
-    """What the site said in this crawl about an archived article that was not re-fetched, or
-    was fetched before the sitemap or a link named it: its sitemap ``lastmod`` and the texts
-    of links to it. The archive records them with the article, so the next crawl compares
-    with what the site said before (a changed lastmod or a new link text makes the article
-    due). Sent only when the archived copy is as current as what was said.
+class LinksSeen:
+    """What the site said in this crawl about archived articles that were not re-fetched, or
+    were fetched before the sitemap or a link named them: their sitemap ``lastmod`` and the
+    texts of links to them. The archive records them with the articles, so the next crawl
+    compares with what the site said before (a changed lastmod or a new link text makes an
+    article due). Sent only when the archived copy is as current as what was said; one item
+    per page that said it (a sitemap names thousands).
 
-    url: the URL as linked, canonicalized. sitemap_lastmod: as written in the sitemap, or ``None``.
-    link_texts: link texts as shown.
+    entries: ``(url, sitemap_lastmod, link_texts)``: the URL as linked, canonicalized; the
+    lastmod as written in the sitemap, or ``None``; link texts as shown.
     """
 
-    url: str
-    sitemap_lastmod: str | None = None
-    link_texts: list[str] = field(default_factory=list)
+    entries: list[tuple[str, str | None, list[str]]] = field(default_factory=list)

@@ -24,7 +24,7 @@ from archive import ArchiveWriter, open_archive
 from archive.db import utc_now
 from crawler.cleaning import BadArticle, clean_article
 from crawler.incremental import revisits_planned
-from crawler.items import Article, LinkSeen, Revisit
+from crawler.items import Article, LinksSeen, Revisit
 from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class ArchivePipeline:
         self.run_id: int | None = None
         self.pending: list[dict] = []
         self.revisits: list[tuple] = []
-        self.seen: list[tuple] = []  # LinkSeen items: (url, sitemap_lastmod, link_texts, seen_at)
+        self.seen: list[tuple] = []  # from LinksSeen items: (url, sitemap_lastmod, link_texts, seen_at)
         self.checks: list[tuple] = []  # (url, checked_at) of the revisit budget's re-checks
 
     @classmethod
@@ -103,8 +103,9 @@ class ArchivePipeline:
     def process_item(self, item):
         if isinstance(item, Revisit):
             self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod, item.link_texts))
-        elif isinstance(item, LinkSeen):
-            self.seen.append((item.url, item.sitemap_lastmod, item.link_texts, utc_now()))
+        elif isinstance(item, LinksSeen):
+            now = utc_now()
+            self.seen += [(url, lastmod, texts, now) for url, lastmod, texts in item.entries]
         else:
             self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
         if len(self.pending) + len(self.revisits) + len(self.seen) + len(self.checks) >= self.batch_size:

@@ -299,6 +299,7 @@ def link_text_key(link_text: str) -> str:
 _COUNTER = re.compile(r"[(（\[【［][^()（）\[\]【】［］]{0,12}\d[^()（）\[\]【】［］]{0,12}[)）\]】］]\s*$")
 
 
+@lru_cache(maxsize=16384)  # the same related and listing texts come back page after page
 def is_title_like(link_text: str) -> bool:
     """True for a link text that may be a headline (not "更多", "详情", "1", a date ...):
     at least 6 characters that are letters or Han characters."""

@@ -15,7 +15,7 @@ What the site says about a URL travels with its request (``news_lastmod``: the s
 lastmod; ``news_link_text``: the text of the link) so that the incremental check
 (crawler/incremental.py) can weigh it, and with the article so that the archive records it.
 For a URL the check did not fetch, or fetched before the sitemap or another link named it,
-a :class:`~crawler.items.LinkSeen` item carries what was said.
+a :class:`~crawler.items.LinksSeen` item, one per page, carries what was said.
 
 In a backfill (``-a since``/``-a until``), pages whose URL dates them outside the range are
 not fetched, except, met on a listing, a feed or a sitemap, those dated less than
@@ -25,6 +25,7 @@ their related lists that lead back into the range (related lists point back in t
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urljoin, urlsplit
 
@@ -40,7 +41,7 @@ from crawler.backfill import DateRange
 from crawler.dates import parse_text_date
 from crawler.encoding import is_binary
 from crawler.incremental import AlreadyArchived
-from crawler.items import Article, LinkSeen, Revisit
+from crawler.items import Article, LinksSeen, Revisit
 from crawler.pages import ArticlePage, NotArticle, RuleBook
 from crawler.text import clean_line, is_title_like, link_text_names
 from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
@@ -54,6 +55,17 @@ _NO_TEXTS: frozenset[str] = frozenset()  # shared by the many URLs met without a
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _noting(callback):
+    """A spider callback that ends with one LinksSeen item for what it noted (if anything)."""
+    @functools.wraps(callback)
+    def wrapper(self, *args, **kwargs):
+        yield from callback(self, *args, **kwargs)
+        if self.seen:
+            entries, self.seen = self.seen, []
+            yield LinksSeen(entries=entries)
+    return wrapper
 
 
 def failure_reason(failure) -> str:
@@ -99,8 +111,10 @@ class NewsSpider(SitemapSpider):
         # Link texts met for URLs queued and not yet answered, given to their article.
         self.pending_texts: dict[str, set[str]] = {}
         # URLs answered by an article (or 304) in this crawl -> (lastmod, link texts met,
-        # title) sent with it; what is met later is sent as a LinkSeen item.
+        # title) sent with it; what is met later is sent in a LinksSeen item.
         self.answered: dict[str, tuple[str | None, frozenset[str], str | None]] = {}
+        # (url, lastmod, link texts) noted for the LinksSeen item the callback ends with
+        self.seen: list[tuple[str, str | None, list[str]]] = []
 
     @staticmethod
     def parse_start_urls(value: str | list[str] | None) -> list[str]:
@@ -148,7 +162,9 @@ class NewsSpider(SitemapSpider):
         lastmod = lastmod or self.sitemap_lastmods.get(url)
         link_text = link_text if link_text and is_title_like(link_text) else None
         if url in self.queued:
-            yield from self.met_again(url, lastmod, link_text)
+            again = self.met_again(url, lastmod, link_text)
+            if again is not None:
+                yield again
             return
         meta = {"news_hops": hops, "news_door": door}
         if self.range and door != "start":
@@ -171,12 +187,12 @@ class NewsSpider(SitemapSpider):
             meta["news_link_text"] = link_text
         return Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=again)
 
-    def met_again(self, url: str, lastmod: str | None, link_text: str | None):
+    def met_again(self, url: str, lastmod: str | None, link_text: str | None) -> Request | None:
         """A queued URL met again, with a sitemap lastmod or a link text:
 
-        - answered in this crawl: a :class:`LinkSeen` item for what is new about it;
-        - not fetched by the incremental check: asked again when the check did not weigh
-          this lastmod or link text yet;
+        - answered in this crawl: what is new about it is noted for a :class:`LinksSeen` item;
+        - not fetched by the incremental check: a Request asking it again when the check did
+          not weigh this lastmod or link text yet;
         - still waiting: the link text is kept for its article."""
         if url in self.answered:
             sent_lastmod, texts, title = self.answered[url]
@@ -187,15 +203,16 @@ class NewsSpider(SitemapSpider):
             if new_text and title and link_text_names(link_text, title):
                 new_text = []  # the title itself: nothing to record
             if new_lastmod or new_text:
-                yield LinkSeen(url=canonicalize(url), sitemap_lastmod=new_lastmod, link_texts=new_text)
+                self.seen.append((canonicalize(url), new_lastmod, new_text))
         elif url in self.skipped:
             weighed_lastmod, texts = self.skipped[url]
             if (lastmod and lastmod != weighed_lastmod) or (link_text and link_text not in texts):
                 del self.skipped[url]  # until the check answers again
-                yield self.request(url, {"news_hops": self.max_hops, "news_door": "again"},
-                                   lastmod, link_text, again=True)
+                return self.request(url, {"news_hops": self.max_hops, "news_door": "again"},
+                                    lastmod, link_text, again=True)
         elif link_text:
             self.pending_texts.setdefault(url, set()).add(link_text)
+        return None
 
     def answer(self, response: Response, title: str | None = None,
                keep: bool = True) -> tuple[str | None, list[str]]:
@@ -213,7 +230,10 @@ class NewsSpider(SitemapSpider):
         return lastmod, sorted(t for t in texts if not (title and link_text_names(t, title)))
 
     def follows(self, url: str) -> bool:
-        """True for URLs on the crawled sites that may be pages (not images, archives ...)."""
+        """True for URLs on the crawled sites that may be pages (not images, archives ...).
+        A URL this spider queued passed already (most links met are, and parsing costs)."""
+        if url in self.queued:
+            return True
         parts = urlsplit(url)
         return (
             parts.scheme in ("http", "https")
@@ -221,17 +241,21 @@ class NewsSpider(SitemapSpider):
             and not parts.path.lower().endswith(_SKIP_EXTENSIONS)
         )
 
+    @_noting
     def _parse_sitemap(self, response: Response):
         """SitemapSpider's parsing, with every page request tagged and kept on site."""
         self.crawler.stats.inc_value("news/pages/fetched")
+        pages = 0
         for request in super()._parse_sitemap(response):
             if not self.follows(request.url):
                 continue
             if request.callback == self._parse_sitemap:
                 yield request.replace(errback=self.on_error)
             else:
-                self.crawler.stats.inc_value("news/links/sitemap")
+                pages += 1
                 yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
+        if pages:
+            self.crawler.stats.inc_value("news/links/sitemap", pages)
 
     def sitemap_filter(self, entries):
         """Remember each entry's lastmod for the request made from it."""
@@ -240,6 +264,7 @@ class NewsSpider(SitemapSpider):
                 self.sitemap_lastmods[entry["loc"]] = entry["lastmod"]
             yield entry
 
+    @_noting
     def on_error(self, failure):
         if failure.check(AlreadyArchived):  # not a failure: counted as news/incremental/skipped
             yield from self.not_fetched(failure.request, failure.value)
@@ -263,10 +288,12 @@ class NewsSpider(SitemapSpider):
         text = request.meta.get("news_link_text")
         self.skipped[url] = (lastmod or weighed_lastmod, texts.union([text]) if text else texts or _NO_TEXTS)
         if archived.lastmod_to_record:
-            yield LinkSeen(url=canonicalize(url), sitemap_lastmod=archived.lastmod_to_record)
+            self.seen.append((canonicalize(url), archived.lastmod_to_record, []))
         # what was met while the check was under way is weighed now
         later_texts = self.pending_texts.pop(url, set()) - self.skipped[url][1]
-        yield from self.met_again(url, self.sitemap_lastmods.get(url), min(later_texts, default=None))
+        again = self.met_again(url, self.sitemap_lastmods.get(url), min(later_texts, default=None))
+        if again is not None:
+            yield again
         for other in later_texts - {min(later_texts, default=None)}:
             self.pending_texts.setdefault(url, set()).add(other)
         for related in archived.related:  # read from the archive instead of the page
@@ -290,6 +317,7 @@ class NewsSpider(SitemapSpider):
             return
         yield from self.parse_page(response)
 
+    @_noting
     def parse_page(self, response: Response):
         self.crawler.stats.inc_value("news/pages/fetched")
         if response.status == 304:  # a conditional re-fetch of an archived article
@@ -347,6 +375,7 @@ class NewsSpider(SitemapSpider):
     def follow_related(self, links, from_margin: bool = False):
         """Requests for an article's related links. From a page read in a backfill's margin,
         only those dated in the range (by their URL) are followed."""
+        followed = 0
         for link in links:
             if not self.follows(link.url):
                 continue
@@ -354,8 +383,10 @@ class NewsSpider(SitemapSpider):
                 day = date_from_url(link.url)
                 if day is None or not self.range.has_day(day):
                     continue
-            self.crawler.stats.inc_value("news/links/related")
+            followed += 1
             yield from self.page_request(link.url, hops=self.max_hops, door="related", link_text=link.text)
+        if followed:
+            self.crawler.stats.inc_value("news/links/related", followed)
 
     def continue_or_finish(self, article: Article, pending: list[str], margin: bool = False):
         pending = [u for u in pending if u != article.url and u not in article.aliases]
@@ -380,6 +411,7 @@ class NewsSpider(SitemapSpider):
             return False
         return True
 
+    @_noting
     def parse_continuation(self, response: Response):
         article: Article = response.meta["news_article"]
         article.add_alias(canonicalize(response.url))
@@ -436,6 +468,7 @@ class NewsSpider(SitemapSpider):
                 days.append(found[0][:10])
         return len(days) >= 3 and max(days) < self.range.since.isoformat()
 
+    @_noting
     def parse_feed(self, response: Response):
         """RSS 2.0 and Atom: every item link is an article candidate."""
         if response.meta.get("news_door") == "feed":
