@@ -294,7 +294,7 @@ class ArchiveWriter:
 
     def note_seen(self, url: str, sitemap_lastmod: str | None, link_texts: Iterable[str], seen_at: str) -> bool:
         """Record what the site said about an archived article in this crawl, when the stored
-        copy is as current as that (see ``crawler.items.LinkSeen``): the sitemap's lastmod
+        copy is as current as that (see ``crawler.items.LinksSeen``): the sitemap's lastmod
         and the texts of links to it. Returns False when no article has that URL."""
         row = self.db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
         if row is None:

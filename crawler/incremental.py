@@ -213,7 +213,7 @@ class IncrementalMiddleware:
 
 class RevisitMiddleware:
     """Spider middleware adding the revisit budget to the start requests: per crawled site,
-    the ``1 / NEWS_REVISIT_RUNS`` share of its archived articles fetched longest ago is
+    the ``1 / NEWS_REVISIT_RUNS`` share of its archived articles checked longest ago is
     re-checked (conditionally) after the start requests, so a correction that no sitemap
     lastmod, link text or recent-article re-check reveals is caught within
     ``NEWS_REVISIT_RUNS`` runs. Off with ``NEWS_REVISIT_RUNS = 0`` or ``NEWS_INCREMENTAL =
