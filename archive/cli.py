@@ -1,7 +1,13 @@
 """``python -m archive``: a thin command line over the archive library.
 
-Each command parses options, calls one library function and turns :class:`ArchiveError`
-into a one-line message with exit code 1.
+Each command parses options and calls library functions; every failure of the archive
+(:class:`ArchiveError`, and the SQLite and zlib errors :func:`archive.db.archive_failure`
+reads) becomes one line on stderr, in one place (:class:`_Commands`).
+
+Exit codes: 0 done; 1 a problem with the archive or its data (missing, not an archive,
+damaged, read-only for a command that writes, ``check`` found problems); 2 a mistake on the
+command line (bad option, ``--output`` refused); 75 the archive is in use by another writer
+(commands that write).
 """
 
 from __future__ import annotations
@@ -9,17 +15,32 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sqlite3
+import os
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
 from archive import query, search
 from archive.cliutil import run_one_line_errors
-from archive.db import ArchiveError, open_archive
+from archive.db import (
+    COMPANION_SUFFIXES, ArchiveInUse, ArchiveReadOnly, archive_failure, archive_writable, connect_readonly,
+    open_archive, require_archive_file,
+)
+from archive.lock import ArchiveLock, close_dead_runs, close_dead_runs_if_free, is_locked
+
+EXIT_IN_USE = 75  # EX_TEMPFAIL, as the crawl's: try again later
+_DB_PATH = "archive.db_path"  # ctx.meta key: the archive the command works on, for messages
+
+
+def _remember_db(ctx, param, value):
+    ctx.meta[_DB_PATH] = value
+    return value
+
 
 db_option = click.option(
-    "--db", "db_path", default="archive.db", show_default=True, metavar="PATH",
+    "--db", "db_path", default="archive.db", show_default=True, metavar="PATH", callback=_remember_db,
     help="The archive file (ARCHIVE_PATH of the crawl).",
 )
 
@@ -33,26 +54,88 @@ def _day(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date like 2021-03-01") from None
 
 
+class _Commands(click.Group):
+    """The command group; turns every failure of the archive into a one-line message: exit
+    code 75 when another writer holds it, 1 otherwise."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if isinstance(exc, (click.ClickException, click.exceptions.Exit)):
+                raise
+            failure = archive_failure(exc, ctx.meta.get(_DB_PATH, "the archive"))
+            if failure is None:
+                raise
+            error = click.ClickException(str(failure))
+            error.exit_code = EXIT_IN_USE if isinstance(failure, ArchiveInUse) else 1
+            raise error from None
+
+
 def _open(path: str):
-    try:
-        db = open_archive(path, create=False)
-        query.require_archive(db)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
-    _sync_search_index(db)
+    """Open the archive for a command that only reads it, read-only (no write of any kind).
+
+    When the archive is writable it is first brought up to date through a connection that
+    may write: pending migrations applied, runs of crawls that died closed (when no writer
+    holds the lock), articles changed by other programs indexed for search. A read-only
+    archive is read as it is (an archive that needs migrations is refused: one line)."""
+    if archive_writable(path):
+        try:
+            db = open_archive(path, create=False)
+            try:
+                close_dead_runs_if_free(db, path)
+                _sync_search_index(db)
+            finally:
+                db.close()
+        except Exception as exc:
+            failure = archive_failure(exc, path)
+            if not isinstance(failure, (ArchiveReadOnly, ArchiveInUse)):
+                raise
+            # read-only after all (a file system refusing writes), or another program held
+            # a write transaction too long: read the archive as it is
+            if isinstance(failure, ArchiveInUse):
+                click.echo(f"note: the archive could not be brought up to date ({exc})", err=True)
+    db = open_archive(path, create=False, readonly=True)
+    query.require_archive(db)
     return db
 
 
-def _query(db_path: str, function, *args, **kwargs):
-    """Open the archive and run one query function; library errors become one-line messages."""
-    db = _open(db_path)
-    try:
-        return function(db, *args, **kwargs)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+@contextmanager
+def _open_for_writing(path: str):
+    """The archive for a command that writes to it: its lock, held for the whole command
+    (exit 75 when a crawl holds it), and a writable connection, closed at the end. Runs of
+    crawls that died are closed and the search index brought up to date first."""
+    require_archive_file(path)  # (before the lock, which would create a missing file)
+    if not archive_writable(path):
+        raise ArchiveReadOnly(f"the archive {path} is read-only (its file, folder or file system), "
+                              "and this command writes to it")
+    with ArchiveLock(path):
+        db = open_archive(path, create=False)
+        try:
+            query.require_archive(db)
+            close_dead_runs(db)
+            _sync_search_index(db)
+            yield db
+        finally:
+            db.close()
 
 
-@click.group()
+@contextmanager
+def _open_for_changes(path: str, dry_run: bool):
+    """:func:`_open_for_writing`, or with ``dry_run`` (which writes nothing) :func:`_open`:
+    a dry run works on a read-only archive and beside a running crawl."""
+    if dry_run:
+        db = _open(path)
+        try:
+            yield db
+        finally:
+            db.close()
+    else:
+        with _open_for_writing(path) as db:
+            yield db
+
+
+@click.group(cls=_Commands)
 def cli():
     """Read the news archive written by ``scrapy crawl news``."""
 
@@ -65,62 +148,119 @@ def cli():
 @click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
 @click.option("--query", "text", metavar="QUERY", help="Only articles a search for QUERY finds.")
 @click.option("--output", "-o", metavar="FILE",
-              help="Write to FILE instead of stdout (required for warc; e.g. news.warc.gz).")
-def export(db_path, fmt, site, since, until, text, output):
+              help="Write to FILE instead of stdout (required for warc; e.g. news.warc.gz). Written as "
+                   "FILE.part and renamed when complete; never the archive or its -wal/-shm/-journal files.")
+@click.option("--force", is_flag=True, help="Overwrite FILE when it exists.")
+def export(db_path, fmt, site, since, until, text, output, force):
     """Write the articles to stdout, one JSON object per line (or CSV, or WARC).
 
     Streams: memory stays constant however large the archive. WARC holds the raw captures
-    (request, response) of each article and its extracted fields (a metadata record).
+    (request, response) of each article and its extracted fields (a metadata record); a
+    damaged capture is skipped and counted, the rest is written.
 
     Example: python -m archive export --db news.db --format jsonl > articles.jsonl;
     python -m archive export --db news.db --format warc --output news.warc.gz
     """
+    if output == "-":
+        output = None
     if fmt == "warc" and not output:
         raise click.UsageError("--format warc needs --output FILE (e.g. news.warc.gz)")
+    if output:
+        _check_output(output, db_path, force)
     db = _open(db_path)
+    if fmt == "warc":
+        _export_warc(db, output, site=site, since=since, until=until, text=text)
+        return
+    records = query.export_records(db, site=site, since=since, until=until, query=text)
     try:
-        if fmt == "warc":
-            _export_warc(db, output, site=site, since=since, until=until, text=text)
-            return
-        records = query.export_records(db, site=site, since=since, until=until, query=text)
-        with click.open_file(output or "-", "w", encoding="utf-8", lazy=False) as out:
-            if fmt == "jsonl":
-                for record in records:
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            else:
-                writer = csv.DictWriter(out, fieldnames=query.EXPORT_FIELDS)
-                writer.writeheader()
-                for record in records:
-                    record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
-                    record["related_urls"] = json.dumps(record["related_urls"], ensure_ascii=False)
-                    writer.writerow(record)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+        if output:
+            with _replacing(Path(output), "w") as out:
+                _write_records(out, fmt, records)
+        else:
+            with click.open_file("-", "w", encoding="utf-8", lazy=False) as out:
+                _write_records(out, fmt, records)
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
     except OSError as exc:
-        if isinstance(exc, BrokenPipeError):  # e.g. piped into `head`
-            sys.stderr.close()
-            return
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+        raise click.ClickException(f"cannot write {output or 'to stdout'}: {exc.strerror or exc}") from None
 
 
-def _export_warc(db, output: str, **filters) -> None:
-    from pathlib import Path
+def _write_records(out, fmt: str, records) -> None:
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=query.EXPORT_FIELDS)
+    writer.writeheader()
+    for record in records:
+        record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
+        record["related_urls"] = json.dumps(record["related_urls"], ensure_ascii=False)
+        writer.writerow(record)
 
-    from archive.warc import write_warc
 
-    target = Path(output)
-    partial = target.with_name(target.name + ".part")  # never leave a truncated WARC behind
+def _partial(target: Path) -> Path:
+    """Where an export is written before it is complete: ``FILE.part``."""
+    return target.with_name(target.name + ".part")
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """True when two paths name one file: the same resolved name, or (both existing) the
+    same inode, so ``./news.db``, symlinks and hard links are all the archive."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
     try:
-        with open(partial, "wb") as out:
-            counts = write_warc(db, out, filename=target.name, **filters)
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return False
+
+
+def _check_output(output: str, db_path: str, force: bool) -> None:
+    """Refuse (exit 2) an ``--output`` that is the archive or one of its files (the file
+    itself or its ``.part``), a directory, a file in a missing folder, or an existing file
+    without ``--force``."""
+    target = Path(output)
+    guarded = [db_path] + [db_path + suffix for suffix in COMPANION_SUFFIXES]
+    if any(_same_file(name, g) for name in (target, _partial(target)) for g in guarded):
+        raise click.BadParameter(f"{output} is the archive {db_path} or one of its files", param_hint="'--output'")
+    if target.is_dir():
+        raise click.BadParameter(f"{output} is a directory", param_hint="'--output'")
+    if not target.absolute().parent.is_dir():
+        raise click.BadParameter(f"the folder of {output} does not exist", param_hint="'--output'")
+    if target.exists() and not force:
+        raise click.BadParameter(f"{output} exists; add --force to overwrite it", param_hint="'--output'")
+
+
+@contextmanager
+def _replacing(target: Path, mode: str):
+    """A file to write ``target``'s new content to: ``FILE.part`` (a stale one is
+    overwritten), renamed to ``target`` once written and synced. On any error, or an
+    interrupt, the ``.part`` is removed and ``target`` is left as it was."""
+    partial = _partial(target)
+    try:
+        with open(partial, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _export_warc(db, output: str, **filters) -> None:
+    from archive.warc import write_warc
+
+    target = Path(output)
+    try:
+        with _replacing(target, "wb") as out:
+            counts = write_warc(db, out, filename=target.name, **filters)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"wrote {target}: {counts['articles']} articles, {counts['captures']} captures"
                + (f"; {counts['without_capture']} articles archived before captures were kept"
                   if counts["without_capture"] else "")
-               + (f"; {counts['unreadable']} damaged captures skipped" if counts["unreadable"] else ""), err=True)
+               + (f"; {counts['unreadable']} damaged captures skipped"
+                  if counts["unreadable"] else ""), err=True)
 
 
 @cli.command("search")
@@ -140,12 +280,8 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     Simplified and traditional characters are interchangeable; "quoted words" must occur
     as one sequence. Example: python -m archive search '平度 "乡村振兴"' --db news.db
     """
-    db = _open(db_path)
-    try:
-        results = search.search(db, text, site=site, since=since, until=until, limit=limit,
-                                 max_ranked=None if rank_all else search.MAX_RANKED)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from None
+    results = search.search(_open(db_path), text, site=site, since=since, until=until, limit=limit,
+                            max_ranked=None if rank_all else search.MAX_RANKED)
     if as_json:
         click.echo(json.dumps(
             {"query": text, "total": results.total, "ranked": results.ranked, "results": results.hits}, ensure_ascii=False, indent=2))
@@ -164,12 +300,17 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
 
 
 def _sync_search_index(db) -> None:
-    """Index articles changed by other programs since the last archive write (rarely any);
-    every command does it, so Datasette and other readers find them too."""
+    """Index articles changed by other programs since the last archive write (rarely any),
+    in a transaction of its own; every command on a writable archive does it, so Datasette
+    and other readers find them too. Skipped on an archive that turns out read-only."""
     try:
         search.sync_now(db)
-    except sqlite3.OperationalError as exc:  # read-only file, or a writer holds the lock
-        click.echo(f"note: the search index could not be brought up to date ({exc})", err=True)
+    except Exception as exc:
+        failure = archive_failure(exc, "the archive")
+        if not isinstance(failure, (ArchiveReadOnly, ArchiveInUse)):
+            raise
+        if isinstance(failure, ArchiveInUse):  # another program held a write transaction too long
+            click.echo(f"note: the search index could not be brought up to date ({exc})", err=True)
 
 
 @cli.command()
@@ -182,17 +323,28 @@ def summary(db_path, as_json):
     """
     db = _open(db_path)
     s = query.summary(db)
+    _mark_running(s["runs"], db_path)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=2))
         return
     _print_summary(s)
 
 
+def _mark_running(runs: list[dict], db_path: str) -> None:
+    """Set each run's ``running``: not ended and a writer holds the archive. A run not
+    ended while no writer holds it died (a writable open closes it as ``killed``; a
+    read-only archive keeps it open)."""
+    live = any(run["ended_at"] is None for run in runs) and is_locked(db_path)
+    for run in runs:
+        run["running"] = run["ended_at"] is None and live
+
+
 def _print_runs(runs: list[dict]) -> None:
     for run in runs:
+        ended = run["ended_at"] or ("running" if run["running"] else "not running (killed?)")
         click.echo(
-            f"  run {run['id']}: {run['started_at']} .. {run['ended_at'] or 'running'} "
-            f"{run['finish_reason'] or ''}: {run['pages_fetched'] or 0} pages, "
+            f"  run {run['id']}: {run['started_at']} .. {ended}"
+            f"{' ' + run['finish_reason'] if run['finish_reason'] else ''}: {run['pages_fetched'] or 0} pages, "
             f"{run['articles_new'] or 0} new, {run['articles_updated'] or 0} updated, "
             f"{run['articles_unchanged'] or 0} unchanged, {run['items_dropped'] or 0} dropped, "
             f"{run['errors'] or 0} errors"
@@ -217,7 +369,7 @@ def history(url, db_path):
 
     Example: python -m archive history https://news.example.cn/a/1.shtml --db news.db
     """
-    versions = _query(db_path, query.history, url)
+    versions = query.history(_open(db_path), url)
     click.echo(f"{url}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
     for version in versions:
         click.echo(f"  version {version['version']}, last seen {version['seen_at']}: {version['title']}")
@@ -235,7 +387,7 @@ def show(url, db_path):
 
     Example: python -m archive show https://news.example.cn/a/1.shtml --db news.db
     """
-    record = _query(db_path, query.show, url)
+    record = query.show(_open(db_path), url)
     for name in ("url", "title", "published_at", "published_at_raw", "author", "source", "site", "language",
                  "url_source", "pages", "first_seen_at", "last_seen_at", "versions", "near_duplicate_of"):
         click.echo(f"{name}: {record[name] if record[name] is not None else '-'}")
@@ -264,6 +416,7 @@ def stats(db_path, as_json):
     """
     db = _open(db_path)
     s = query.summary(db)
+    _mark_running(s["runs"], db_path)
     s["coverage"] = query.coverage(db)
     s["per_month"] = query.per_month(db)
     s["copies"] = query.copies_per_site(db)
@@ -291,6 +444,36 @@ def stats(db_path, as_json):
     _print_runs(s["runs"])
 
 
+@cli.command("check")
+@db_option
+def check_command(db_path):
+    """Look for damage, writing nothing: SQLite's integrity check and foreign keys, the search
+    index against the articles, and every stored capture (decompressed, size and digest).
+
+    Prints one line per problem and a last line; exit code 1 when there is a problem.
+    Example: python -m archive check --db news.db
+    """
+    from sqlite_utils import Database
+
+    from archive.check import CheckReport, check
+
+    db = Database(connect_readonly(db_path))  # as it is: even an archive that needs upgrading
+    query.require_archive(db)
+    report = CheckReport()
+    problems = 0
+    for problem in check(db, report):
+        problems += 1
+        click.echo(str(problem))
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    looked_at = (f"{report.articles} articles, {report.captures} captures, "
+                 f"{report.searched} articles looked up in the search index")
+    if problems:
+        raise click.ClickException(f"the archive {db_path} has {problems} problem{'s' if problems != 1 else ''} "
+                                   f"(listed above; checked {looked_at})")
+    click.echo(f"{db_path}: no problems found ({looked_at})")
+
+
 @cli.command()
 @db_option
 def neardup(db_path):
@@ -298,16 +481,11 @@ def neardup(db_path):
 
     Example: python -m archive neardup --db news.db
     """
-    from archive.lock import ArchiveLock, ArchiveLocked
     from archive.neardup import NearDuplicates
 
-    db = _open(db_path)
-    try:
-        with ArchiveLock(db_path):  # writes links: not while a crawl writes the archive
-            done = NearDuplicates(db).backfill()
-    except ArchiveLocked as exc:
-        raise click.ClickException(str(exc)) from None
-    linked = db.execute("SELECT count(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
+    with _open_for_writing(db_path) as db:  # writes links: not while a crawl writes the archive
+        done = NearDuplicates(db).backfill()
+        linked = db.execute("SELECT count(*) FROM articles WHERE near_duplicate_of IS NOT NULL").fetchone()[0]
     click.echo(f"indexed {done} articles; {linked} articles are copies of another")
 
 
@@ -322,21 +500,18 @@ def neardup(db_path):
 def reextract(db_path, site, dry_run, rules_file, extractor):
     """Run today's extraction over the stored captures, without re-crawling; each article
     whose fields come out different gets a new version, logged in the reextractions table.
+    A damaged capture is counted (failed: capture unreadable) and its article left as it is.
 
     Example: python -m archive reextract --db news.db --dry-run
     """
-    from archive.lock import ArchiveLock, ArchiveLocked
     from archive.reextract import DEFAULT_EXTRACTOR, load_extractor
     from archive.reextract import reextract as run
 
-    db = _open(db_path)
     spec = extractor or DEFAULT_EXTRACTOR
-    try:
-        extract = load_extractor(spec, **({"rules_file": rules_file} if rules_file else {}))
-        with ArchiveLock(db_path):  # writes versions: not while a crawl writes the archive
-            report = run(db, extract, name=spec, site=site, dry_run=dry_run)
-    except (ArchiveError, ArchiveLocked) as exc:
-        raise click.ClickException(str(exc)) from None
+    require_archive_file(db_path)
+    extract = load_extractor(spec, **({"rules_file": rules_file} if rules_file else {}))
+    with _open_for_changes(db_path, dry_run) as db:  # writes versions: not while a crawl writes the archive
+        report = run(db, extract, name=spec, site=site, dry_run=dry_run)
     verb = "would change" if dry_run else "changed"
     click.echo(f"re-extracted {report.checked} articles from their captures: {report.changed} {verb}"
                + (" (" + ", ".join(f"{f} {n}" for f, n in report.fields.most_common()) + ")" if report.fields else "")
@@ -364,16 +539,12 @@ def split_copies(db_path, dry_run, rules_file, extractor):
     Example: python -m archive split-copies --db news.db --dry-run
     """
     from archive.copies import split_copies as run
-    from archive.lock import ArchiveLock, ArchiveLocked
     from archive.reextract import DEFAULT_EXTRACTOR, load_extractor
 
-    db = _open(db_path)
-    try:
-        extract = load_extractor(extractor or DEFAULT_EXTRACTOR, **({"rules_file": rules_file} if rules_file else {}))
-        with ArchiveLock(db_path):  # moves URLs and captures: not while a crawl writes the archive
-            report = run(db, extract, dry_run=dry_run)
-    except (ArchiveError, ArchiveLocked) as exc:
-        raise click.ClickException(str(exc)) from None
+    require_archive_file(db_path)
+    extract = load_extractor(extractor or DEFAULT_EXTRACTOR, **({"rules_file": rules_file} if rules_file else {}))
+    with _open_for_changes(db_path, dry_run) as db:  # moves URLs and captures: not while a crawl writes
+        report = run(db, extract, dry_run=dry_run)
     would = "would " if dry_run else ""
     click.echo(f"{report.articles} articles hold URLs of another site; {would}split {report.split} copies "
                f"into their own articles ({report.new} new), {would}move {report.captures_moved} captures "

@@ -10,6 +10,10 @@
   what a user typed) and ``news_snippet(text, query)`` (a passage with the matches marked 【】).
 * Canned queries for archivists: search, latest articles per site, articles per day, the
   articles of one day, and an article's versions.
+
+The plugin never writes to a database: it registers SQL functions and reads the schema
+through a read-only connection, so ``datasette -i news.db`` (immutable) serves a read-only
+archive.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from functools import lru_cache
 
 from datasette import hookimpl
 
+from archive.db import ArchiveError, connect_readonly
 from archive.search import QueryError, fts_query, parse_query, snippet
 
 # Matches nothing: what a query without searchable text finds (an error page helps no one).
@@ -51,18 +56,21 @@ def prepare_connection(conn):
 
 @lru_cache(maxsize=64)
 def _is_archive(path: str | None) -> bool:
-    """True when the database file at ``path`` has the archive's search index (asked once)."""
+    """True when the database file at ``path`` has the archive's search index (asked once,
+    through a connection that never writes, so a read-only archive served with
+    ``datasette -i`` is recognised too)."""
     if not path:
         return False
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
-        finally:
-            conn.close()
+        conn = connect_readonly(path)
+    except ArchiveError:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
     except sqlite3.Error:
         return False
+    finally:
+        conn.close()
 
 
 _ARCHIVE_TABLES = {

@@ -23,7 +23,8 @@ from enum import Enum
 from sqlite_utils import Database
 
 from archive.db import utc_now
-from archive.neardup import NearDuplicates
+from archive.lock import close_dead_runs
+from archive.neardup import MIN_CONTAINMENT, NearDuplicates, exact_similarity, normalize, shingles
 from archive.search import sync_index
 from archive.sites import same_site, site_of
 
@@ -44,6 +45,25 @@ class Outcome(str, Enum):
 def content_hash(title: str, body: str) -> str:
     """SHA-256 (hex) of the title and body: equal text at two URLs of one site means one article."""
     return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+def texts_agree(a: dict, b: dict) -> bool:
+    """Whether two records (``title``, ``body``) can be one article's, as a page and the
+    page its canonical link names must be: the same title (letters and Han characters,
+    simplified), or the shorter body found in the other as a near-duplicate copy would be
+    (``MIN_CONTAINMENT`` of its 5-character shingles, see :mod:`archive.neardup`)."""
+    if a["title"] and normalize(a["title"]) == normalize(b["title"] or ""):
+        return True
+    return exact_similarity(shingles(a["body"]), shingles(b["body"]))[1] >= MIN_CONTAINMENT
+
+
+def _without_canonical(record: dict) -> dict:
+    """``record`` under the URL it was fetched at: its canonical link is not believed."""
+    fetched = record.get("fetched_url") or record["url"]
+    aliases = [u for u in record.get("aliases", []) if u not in (fetched, record["url"])]
+    logger.info("%(fetched)s names %(canonical)s as canonical, an article with other text: archived under "
+                "its own URL", {"fetched": fetched, "canonical": record["url"]})
+    return {**record, "url": fetched, "url_source": "fetched", "aliases": aliases}
 
 
 def payload_digest(body: bytes) -> str:
@@ -80,7 +100,10 @@ class ArchiveWriter:
     # -- crawl runs -------------------------------------------------------------------------
 
     def start_run(self, spider: str, start_urls: Iterable[str]) -> int:
+        """Open a ``crawl_runs`` row; the caller holds the archive's lock, so runs left open
+        are those of writers that died: they are closed as ``killed`` first."""
         with self.db.atomic():
+            close_dead_runs(self.db)
             table = self.db["crawl_runs"].insert(
                 {"spider": spider, "start_urls": json.dumps(list(start_urls)), "started_at": utc_now()}
             )
@@ -157,6 +180,14 @@ class ArchiveWriter:
             # an old archive gave this URL to another site's article: take it back, look again
             if self._free_url(existing):
                 existing, claimed = self._find(urls, chash, _site(record))
+        if existing is not None and existing["content_hash"] != chash and self._canonical_in_doubt(record, existing):
+            # a canonical link is believed only when the texts agree
+            if record.get("fetched_url", record["url"]) == record["url"] == existing["url"]:
+                self._give_back_canonical(existing)  # the page at the URL takes it
+            else:
+                record = _without_canonical(record)
+                urls = [record["url"], *[u for u in record.get("aliases", []) if u != record["url"]]]
+            existing, claimed = self._find(urls, chash, _site(record))
         if existing is None:
             row = {
                 "url": record["url"],
@@ -326,6 +357,44 @@ class ArchiveWriter:
         self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, holder["id"]])
         self.neardup.url_changed(holder["url"], own)
         return True
+
+    def _canonical_in_doubt(self, record: dict, existing: dict) -> bool:
+        """True when ``record`` meets ``existing`` only through a canonical link and their
+        texts are not one article's (:func:`texts_agree`), so that a template naming another
+        article (or the home page) as every page's canonical does not merge publications:
+
+        - the record's page names ``existing``'s URL as canonical, and that page is not one
+          of ``existing``'s known URLs (a known page with new text is a correction);
+        - the record is the page at ``existing``'s URL, which ``existing`` took from another
+          page's canonical link and was never fetched at (told by its captures; an archive
+          kept without captures cannot tell and believes the link)."""
+        fetched = record.get("fetched_url") or record["url"]
+        if fetched != record["url"]:
+            if record.get("url_source") != "canonical" or self.db.execute(
+                    "SELECT 1 FROM article_urls WHERE article_id = ? AND url = ?", [existing["id"], fetched]).fetchone():
+                return False
+        elif not (existing["url"] == record["url"] and existing["url_source"] == "canonical"
+                  and not self._fetched_at(existing["id"], fetched)):
+            return False
+        return not texts_agree(record, existing)
+
+    def _fetched_at(self, article_id: int, url: str) -> bool:
+        """True when a capture of ``article_id`` was fetched at ``url`` (scheme aside), or
+        when it has no capture at all (nothing tells)."""
+        urls = [u for (u,) in self.db.execute("SELECT url FROM captures WHERE article_id = ?", [article_id])]
+        return not urls or any(_same_address(u, url) for u in urls)
+
+    def _give_back_canonical(self, holder: dict) -> None:
+        """``holder`` took its URL from a canonical link of a page with other text; the page
+        at that URL has come: the URL goes to it, ``holder`` gets the URL it was fetched at."""
+        url = holder["url"]
+        self.db.execute("DELETE FROM article_urls WHERE url = ? AND article_id = ?", [url, holder["id"]])
+        own = self.own_site_url(holder["id"], holder["site"])
+        if own is not None:
+            self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, holder["id"]])
+            self.neardup.url_changed(url, own)
+        logger.warning("%(url)s was archived from another page's canonical link, with other text; it now "
+                       "holds the page at that URL, and that article keeps %(own)s", {"url": url, "own": own})
 
     def checked(self, url: str, at: str) -> bool:
         """The archived article ``url`` leads to is re-checked (asked for) at ``at``, whatever
