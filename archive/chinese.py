@@ -19,6 +19,10 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+# Han code points: CJK Extension A, Unified Ideographs, Compatibility Ideographs, Extensions B-H.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
 _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
 # A converter annotation: one Han character followed by its pinyin in parentheses, e.g.
@@ -27,7 +31,7 @@ _PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
 # neutral-tone readings (們(men), 麼(me) ...) and only after a character that exists in
 # traditional script alone (see is_traditional_only).
 _ANNOTATION = re.compile(
-    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+    r"(?P<han>[" + HAN_CLASS + r"])"
     r"(?P<open>[(（])(?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
 )
 _TONED = re.compile("[" + _TONE_VOWELS + "]")
@@ -39,20 +43,23 @@ def is_traditional_only(char: str) -> bool:
     return to_simplified(char) != char
 
 
+def _annotation(m: re.Match) -> str:
+    if _TONED.search(m["pinyin"]) or (m["pinyin"] in _NEUTRAL_TONE and is_traditional_only(m["han"])):
+        return m["han"]
+    return m[0]
+
+
 def strip_annotations(text: str) -> str:
-    """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept."""
-
-    def repl(m: re.Match) -> str:
-        if _TONED.search(m["pinyin"]) or (m["pinyin"] in _NEUTRAL_TONE and is_traditional_only(m["han"])):
-            return m["han"]
-        return m[0]
-
-    return _ANNOTATION.sub(repl, text)
-
-
-# Han code points: CJK Extension A, Unified Ideographs, Compatibility Ideographs, Extensions B-H.
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
-HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+    """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept. Only
+    ever deletes the parenthesized pinyin; an annotation doubled by running a converter twice
+    (``團(tuán)(tuán)``) goes too, so a stripped text strips to itself."""
+    if "(" not in text and "（" not in text:
+        return text
+    while True:
+        stripped = _ANNOTATION.sub(_annotation, text)
+        if stripped == text:
+            return text
+        text = stripped
 
 
 @lru_cache(maxsize=1)
@@ -66,11 +73,16 @@ def simplified_chars() -> dict[int, int]:
     chars = [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
     # newline-separated so that no phrase rule spans two characters
     converted = _t2s().convert("\n".join(chars)).split("\n")
-    return {
-        ord(src): ord(dst)
-        for src, dst in zip(chars, converted, strict=True)
-        if dst != src and len(dst) == 1
-    }
+    table = {ord(src): ord(dst) for src, dst in zip(chars, converted, strict=True) if dst != src and len(dst) == 1}
+    # OpenCC maps some variants to a character it maps again (薴 -> 苧 -> 苎): follow each chain
+    # to its end, so a converted text converts to itself (bounded: no chain is a cycle).
+    for src, dst in table.items():
+        seen = {src}
+        while dst in table and dst not in seen:
+            seen.add(dst)
+            dst = table[dst]
+        table[src] = dst
+    return {src: dst for src, dst in table.items() if src != dst}
 
 
 # Code points whose NFKC form differs that news text may hold: the BMP (full-width forms,

@@ -40,7 +40,7 @@ from archive.db import ArchiveError
 FTS_TABLE = "articles_fts"
 # Bump when normalize() or index_tokens() change: the index is then rebuilt, because a
 # contentless FTS5 table can only delete rows whose tokens are given again exactly.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
 
+from crawler.dates import EARLIEST_DATE
+
 
 def parse_day(value: str | None, name: str) -> dt.date | None:
     if value is None or value == "":
@@ -53,11 +55,12 @@ class DateRange:
             moment = moment.replace(tzinfo=ZoneInfo(timezone))
         return moment.astimezone(ZoneInfo(timezone)).date()
 
-    def modified_before_since(self, lastmod: str | None, timezone: str) -> bool:
+    def modified_before_since(self, lastmod: str | None, timezone: str, earliest: dt.date = EARLIEST_DATE) -> bool:
         """True when a sitemap lastmod shows the page last changed before ``since`` (a day in
         the site's ``timezone``): it was then published before ``since`` too, and need not
-        be fetched."""
+        be fetched. A lastmod before ``earliest`` (NEWS_EARLIEST_DATE) is a placeholder such
+        as 1970-01-01, which tells nothing."""
         if self.since is None or not lastmod:
             return False
         day = self.day_of(lastmod, timezone)
-        return day is not None and day < self.since
+        return day is not None and earliest <= day < self.since

@@ -1,13 +1,18 @@
 """Reading publication dates: Chinese page text, machine metadata and URL paths.
 
 Every function returns an ISO 8601 string or ``None``; none of them ever guesses a missing
-year, month or day (no "January 1st", no "current year").
+year, month or day (no "January 1st", no "current year"). A date is either a day
+(``YYYY-MM-DD``) or a moment with its offset in whole minutes (``YYYY-MM-DDTHH:MM:SS+HH:MM``).
+
+Which dates a page can truthfully give is :class:`DateWindow`'s question: the parsers read
+what is written, the window says whether it can be a publication date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
@@ -36,10 +41,29 @@ _SPLIT_DATETIME = re.compile(
 )
 _FULL_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _LABELLED = re.compile(DATE_LABELS + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
+_LABEL_BEFORE = re.compile(DATE_LABELS + r"\s*[:：]?\s*$")
+
+# The earliest publication day believed by default (setting NEWS_EARLIEST_DATE). Older dates
+# on news pages are placeholders (0001-01-01, 1900-01-01, 1970-01-01), not publication days:
+# the portals this archive serves went online in the 1990s.
+EARLIEST_DATE = dt.date(1990, 1, 1)
 
 
 def _zone(tz: str | None) -> ZoneInfo:
     return ZoneInfo(tz or DEFAULT_TIMEZONE)
+
+
+def _isoformat(moment: dt.datetime) -> str:
+    """``moment`` as ISO 8601 with its offset. Local mean time offsets (zoneinfo gives
+    Asia/Shanghai ``+08:05:43`` before 1901) are no ISO 8601 offsets: such a moment is written
+    in UTC, the same instant; one that UTC cannot hold (year 1) is written as its day."""
+    offset = moment.utcoffset()
+    if offset is not None and offset % dt.timedelta(minutes=1):
+        try:
+            moment = moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            return moment.date().isoformat()
+    return moment.isoformat()
 
 
 def _build(m: re.Match, tz: str | None) -> str | None:
@@ -59,7 +83,12 @@ def _build(m: re.Match, tz: str | None) -> str | None:
         moment = dt.datetime(day.year, day.month, day.day, hour, int(m["M"]), int(m["S"] or 0))
     except ValueError:
         return None
-    return moment.replace(tzinfo=_zone(tz)).isoformat()
+    return _isoformat(moment.replace(tzinfo=_zone(tz)))
+
+
+def labelled(text: str, offset: int) -> bool:
+    """True when the date at ``offset`` of ``text`` follows a date label (发布时间：...)."""
+    return bool(_LABEL_BEFORE.search(text, max(0, offset - 12), offset))
 
 
 def parse_text_date(text: str, tz: str | None = None) -> tuple[str, str] | None:
@@ -117,4 +146,69 @@ def parse_machine_date(value: str, tz: str | None = None) -> str | None:
         return parsed.date().isoformat()
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(tz))
-    return parsed.replace(microsecond=0).isoformat()
+    return _isoformat(parsed.replace(microsecond=0))
+
+
+def earliest_date(value) -> dt.date:
+    """The NEWS_EARLIEST_DATE setting (an ISO date, ``1990-01-01``, or a ``date``) as a day;
+    raises ValueError naming the setting for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"NEWS_EARLIEST_DATE must be a day like 1990-01-01, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The publication days a page can truthfully give: from ``earliest`` to the day after
+    ``now`` in the site's ``timezone``. ``now`` is the page's fetch time (an aware datetime;
+    naive ones are read as UTC); the day of slack lets a site whose clock or configured
+    timezone runs a few hours ahead keep its dates. A date-only value is compared as that
+    day, a moment by its day in the site's timezone."""
+
+    now: dt.datetime
+    timezone: str = DEFAULT_TIMEZONE
+    earliest: dt.date = EARLIEST_DATE
+
+    @property
+    def today(self) -> dt.date:
+        """The day of ``now`` in the site's timezone."""
+        now = self.now if self.now.tzinfo else self.now.replace(tzinfo=dt.timezone.utc)
+        try:
+            return now.astimezone(_zone(self.timezone)).date()
+        except OverflowError:  # a "now" at the end of the calendar
+            return now.date()
+
+    @property
+    def latest(self) -> dt.date:
+        """The last day a publication date may fall on: the day after :attr:`today`."""
+        today = self.today
+        return today if today == dt.date.max else today + dt.timedelta(days=1)
+
+    def day_of(self, iso: str) -> dt.date | None:
+        """The day an ISO 8601 date or moment falls on in the site's timezone, or None."""
+        try:
+            if len(iso) <= 10:
+                return dt.date.fromisoformat(iso)
+            moment = isoparse(iso)
+            if moment.tzinfo is None:
+                return moment.date()
+            return moment.astimezone(_zone(self.timezone)).date()
+        except (ValueError, OverflowError):
+            return None
+
+    def rejects(self, iso: str) -> str | None:
+        """Why ``iso`` cannot be a publication date: ``too_old`` (before ``earliest``),
+        ``future`` (after :attr:`latest`), ``unreadable``; None when it can be one."""
+        day = self.day_of(iso)
+        if day is None:
+            return "unreadable"
+        if day < self.earliest:
+            return "too_old"
+        if day > self.latest:
+            return "future"
+        return None

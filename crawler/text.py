@@ -14,10 +14,14 @@ from charset_normalizer.md import mess_ratio
 
 from archive.chinese import is_traditional_only, strip_annotations  # noqa: F401 (strip_annotations re-exported)
 
-# Zero-width and invisible formatting characters that survive copy-paste from CMS editors.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
-# Any run of horizontal white space, including full-width (U+3000) and no-break spaces.
-_HSPACE = re.compile(r"[^\S\n]+")
+# Characters a line never keeps: zero-width and invisible formatting characters that survive
+# copy-paste from CMS editors; control characters (C0 and DEL; the white space ones fold to a
+# space instead); C1 controls, which are cp1252 punctuation read as Latin-1 or written as
+# &#147; (replaced by what they stand for, see _C1_AS_CP1252); lone surrogates, half of a
+# character cut by a CMS or a JSON "\ud83d" escape, which UTF-8 cannot store (U+FFFD).
+_UNWANTED = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\x00-\x08\x0e-\x1b\x7f-\x9f\ud800-\udfff]")
+# Any run of white space, line breaks included, full-width (U+3000) and no-break spaces too.
+_WHITE_SPACE = re.compile(r"\s+")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s")
@@ -51,6 +55,8 @@ for _byte in range(0x80, 0xA0):
         _C1_AS_CP1252[_byte] = bytes([_byte]).decode("cp1252")
     except UnicodeDecodeError:
         pass
+# What clean_line puts in place of C1 controls (nothing for the five cp1252 leaves undefined).
+_C1_AS_TEXT = {chr(code): _C1_AS_CP1252.get(code, "") for code in range(0x80, 0xA0)}
 # Arabic presentation forms (Quran quotations in Indonesian or Malay articles) are measured as
 # the letters they render (NFKC); the mess ratio would count every isolated form as mess.
 _ARABIC_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
@@ -106,19 +112,46 @@ _JAPANESE_KANA_SHARE = 0.25
 
 
 def clean_line(text: str) -> str:
-    """One line of text: entities decoded, NFC, invisible characters removed, spaces folded."""
+    """One line of text, as a browser shows it: entities decoded (also when escaped twice,
+    ``&amp;nbsp;``), invisible and control characters removed (see _UNWANTED), NFC, every
+    run of white space (line breaks too) one space, converter annotations removed, trimmed.
+    Idempotent: a cleaned line cleans to itself."""
     if not text or text.isspace():  # most calls: the white space between tags
         return ""
+    if _UNWANTED.search(text):
+        text = _without_unwanted(text)
     if "&" in text:
-        text = html.unescape(text)
+        text = _unescaped(text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _HSPACE.sub(" ", text)
+    text = _WHITE_SPACE.sub(" ", text)
     return strip_annotations(text).strip()
 
 
+def _without_unwanted(text: str) -> str:
+    return _UNWANTED.sub(_unwanted_as, text)
+
+
+def _unwanted_as(m: re.Match) -> str:
+    char = m[0]
+    if char in _C1_AS_TEXT:
+        return _C1_AS_TEXT[char]
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with its character references decoded until none is left (a CMS that
+    escapes twice shows ``&nbsp;`` as text); what they decode to is filtered as the text."""
+    while "&" in text:
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = _without_unwanted(decoded) if _UNWANTED.search(decoded) else decoded
+    return text
+
+
 def clean_paragraphs(paragraphs: list[str]) -> list[str]:
+    """The non-empty lines of ``paragraphs`` (split at line breaks), each cleaned by :func:`clean_line`."""
     out = []
     for p in paragraphs:
         for line in p.split("\n"):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
 
 from archive import sites
 
@@ -17,26 +19,50 @@ TRACKING_PARAMS = frozenset(
      "source", "tt_medium", "app"}
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+# White space and control characters around a URL, which browsers (and w3lib) ignore.
+_URL_EDGES = re.compile(r"^[\s\x00-\x1f]+|[\s\x00-\x1f]+$")
+# ASCII characters safe_url_string percent-encodes: a URL of ASCII without them is written
+# as Scrapy requests it already (the common case: parsed once, without w3lib).
+_TO_QUOTE = re.compile(r"[\x00-\x20\"'<>\[\]\\^`{|}\x7f]")
 
 
 @lru_cache(maxsize=1 << 16)
 def canonicalize(url: str) -> str:
     """Drop the fragment and tracking parameters, lowercase scheme and host, keep the rest.
 
-    Parameter order is kept (some CMSs route on it). ``http://H/a.shtml?utm_source=x#c``
-    becomes ``http://H/a.shtml``. Remembered for the last 65,536 URLs: a crawl meets the same
-    links (navigation, related lists) on page after page.
+    The URL is first written as Scrapy requests it (w3lib's ``safe_url_string``: IDNA host,
+    non-ASCII path and query percent-encoded as UTF-8, existing escapes such as a GBK
+    ``%D6%D0`` kept), so a link and the response it leads to canonicalize alike. The other
+    parameters are kept as written and in order (some CMSs route on it, ``show.asp?12345``
+    has no ``=``). ``http://H/a.shtml?utm_source=x#c`` becomes ``http://H/a.shtml``. Text that
+    is no URL (``http://[bad``, a port that is no number) comes back unchanged but for the
+    white space and control characters around it. Remembered for the last 65,536 URLs: a
+    crawl meets the same links (navigation, related lists) on page after page.
     """
-    parts = urlsplit(url.strip())
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    netloc = parts.netloc.lower()
+    url = _URL_EDGES.sub("", url)
+    canonical = _canonical(url)
+    return url if canonical is None else canonical
+
+
+def _canonical(url: str) -> str | None:
+    """:func:`canonicalize` of ``url``, or None when it is no URL."""
+    try:
+        parts = urlsplit(url if url.isascii() and not _TO_QUOTE.search(url) else safe_url_string(url))
+        parts.port  # raises for a port that is no number or out of range
+    except ValueError:
+        return None
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _tracking(pair))
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    netloc = userinfo + at + hostport.lower()
     if (parts.scheme == "http" and netloc.endswith(":80")) or (parts.scheme == "https" and netloc.endswith(":443")):
         netloc = netloc.rsplit(":", 1)[0]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
+
+
+def _tracking(pair: str) -> bool:
+    """True for a query ``key=value`` pair whose key only tracks the visitor (TRACKING_PARAMS)."""
+    key = unquote_plus(pair.partition("=")[0]).lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
 
 
 def absolute(base: str, href: str, canonical: bool = True) -> str | None:
@@ -45,9 +71,11 @@ def absolute(base: str, href: str, canonical: bool = True) -> str | None:
     href = href.strip()
     try:
         url = href if href.startswith(("http://", "https://")) else urljoin(base, href)
-        return canonicalize(url) if canonical else url
     except ValueError:
         return None
+    if not canonical:
+        return url
+    return canonicalize(url) if _canonical(url) is not None else None
 
 
 def netloc(url: str) -> str:

@@ -1,8 +1,8 @@
 """The byline fields of an article page: publication date, source and author, read from the
 page's metadata, the byline lines nearest the body, the reporters' signatures in the body and,
 for dates, the scripts and the URL. Mixed into :class:`crawler.pages.article.ArticlePage` (uses
-its ``sel``, ``layout``, ``rule``, ``timezone``, ``fetched_at``, ``meta()``, ``json_ld`` and the
-headline of :class:`crawler.pages.headline.HeadlineFields`). Dates are ISO 8601 strings
+its ``sel``, ``layout``, ``rule``, ``timezone``, ``fetched_at``, ``earliest``, ``meta()``, ``json_ld``
+and the headline of :class:`crawler.pages.headline.HeadlineFields`). Dates are ISO 8601 strings
 (``YYYY-MM-DD`` or with time and offset); people are names joined with "、".
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from crawler import dates
 from crawler.pages.layout import class_words, is_chrome_tag, link_text_len, longer_than, text_of
@@ -25,8 +24,6 @@ from crawler.urls import date_from_url
 
 # A page date this many days away from the date in the URL path loses to the URL's date.
 URL_DATE_TOLERANCE_DAYS = 31
-# Publication dates before this year are placeholders (0001-01-01, 1970-01-01), not dates.
-MIN_YEAR = 1990
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # A two-character name printed with its characters spaced out ("本报记者  韩   鑫").
 _SPACED_NAME = re.compile(r"^([\u4e00-\u9fff])[ 　]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
@@ -40,15 +37,19 @@ class BylineFields:
     """The ``published_at``, ``source`` and ``author`` fields."""
 
     @cached_property
-    def fetch_day(self) -> dt.date | None:
-        """The day of the fetch in the site's timezone (a page's dates are in its own zone)."""
+    def date_window(self) -> dates.DateWindow:
+        """The publication days the page can give (:class:`crawler.dates.DateWindow`): from
+        ``earliest`` (NEWS_EARLIEST_DATE) to the day after the fetch, in the site's timezone."""
         try:
-            moment = dt.datetime.fromisoformat(self.fetched_at)
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.timezone.utc)
-        return moment.astimezone(ZoneInfo(self.timezone)).date()
+            now = dt.datetime.fromisoformat(self.fetched_at)
+        except (TypeError, ValueError):
+            now = dt.datetime.now(dt.timezone.utc)
+        return dates.DateWindow(now, self.timezone, self.earliest)
+
+    @property
+    def fetch_day(self) -> dt.date:
+        """The day of the fetch in the site's timezone (a page's dates are in its own zone)."""
+        return self.date_window.today
 
     @cached_property
     def _byline_texts(self) -> list[tuple[str, object]]:
@@ -147,13 +148,11 @@ class BylineFields:
         return {el for el in self.sel.root.iter(*SKIP_TAGS) if is_chrome_tag(el)} | self.layout.related
 
     def _plausible(self, iso: str, url_day: dt.date | None) -> bool:
-        """A publication date is not after the fetch day, nor far from the URL's date."""
-        try:
-            day = dt.date.fromisoformat(iso[:10])
-        except ValueError:
+        """A date of the window is the publication's unless it is after the fetch day (on a
+        page, that is an event's date) or far from the URL's date."""
+        day = self.date_window.day_of(iso)
+        if day is None or day > self.fetch_day:
             return False
-        if day.year < MIN_YEAR or self.fetch_day and day > self.fetch_day:
-            return False  # placeholders (0001-01-01, 1970-01-01) and future dates
         return not (url_day and abs((day - url_day).days) > URL_DATE_TOLERANCE_DAYS)
 
     def _time_datetime(self) -> str | None:
@@ -170,39 +169,66 @@ class BylineFields:
 
     def published_at(self) -> tuple[str | None, str | None]:
         """``(iso, raw)``: rule, metadata, the byline next to the headline, a time handed to the
-        page's scripts, then the day in the URL path. Dates after the fetch day or far from the
-        URL's date are passed over; a day without a time gives way to a later source that
-        gives the same day with its time."""
-        return self._published
+        page's scripts, then the day in the URL path. Only dates of :attr:`date_window` are
+        taken; of those, dates after the fetch day or far from the URL's date are passed over,
+        and a day without a time gives way to a later source that gives the same day with its
+        time. When none is left but the page gave an impossible one as its publication date
+        (see :attr:`date_rejection`), ``(None, raw)`` keeps what the page said."""
+        return self._published[:2]
+
+    @property
+    def date_rejection(self) -> str | None:
+        """Why the page's publication date is null although the page gave one: ``too_old``
+        or ``future`` (see :meth:`crawler.dates.DateWindow.rejects`); None otherwise."""
+        return self._published[2]
 
     @cached_property
-    def _published(self) -> tuple[str | None, str | None]:
+    def _published(self) -> tuple[str | None, str | None, str | None]:
+        """``(iso, raw, rejection)``, see :meth:`published_at` and :attr:`date_rejection`."""
+        window = self.date_window
+        rejected: list[tuple[str | None, str]] = []  # (raw, reason) of impossible stated dates
+
+        def possible(iso: str, raw: str | None, stated: bool) -> bool:
+            reason = window.rejects(iso)
+            if reason and stated:
+                rejected.append((raw, reason))
+            return reason is None
+
         url_day = date_from_url(self.response.url)
+        url_rejection = window.rejects(url_day.isoformat()) if url_day else None
+        if url_rejection:
+            url_day = None  # an impossible day in the path neither dates the page nor judges its dates
         ruled = self._rule_text("date")
         if ruled:
             found = dates.parse_text_date(ruled, self.timezone)
-            if found:
-                return found
+            if found and possible(*found, stated=True):
+                return (*found, None)
         day_only = None
-        for iso, raw in self._date_candidates(url_day):
+        for iso, raw, stated in self._date_candidates():
+            if not possible(iso, raw, stated) or not self._plausible(iso, url_day):
+                continue
             if len(iso) > 10:
                 if day_only is None or iso[:10] == day_only[0]:
-                    return iso, raw
+                    return iso, raw, None
             elif day_only is None:
                 day_only = iso, raw
         if day_only:
-            return day_only
+            return (*day_only, None)
         if url_day:
-            return url_day.isoformat(), None
-        return None, None
+            return url_day.isoformat(), None, None
+        if rejected:
+            return None, rejected[0][0], rejected[0][1]
+        return None, None, url_rejection
 
-    def _date_candidates(self, url_day: dt.date | None):
-        """Plausible ``(iso, raw)`` publication dates, most trusted first."""
+    def _date_candidates(self):
+        """``(iso, raw, stated)`` dates the page may give as its publication's, most trusted
+        first; ``stated``: the page says it is the publication date (metadata, a labelled
+        byline date, a script's publication time), not merely a date near the headline."""
         for raw in (self.json_ld.get("datePublished"), self.meta(*PUBLISHED_META), self._time_datetime()):
             if isinstance(raw, str):
                 iso = dates.parse_machine_date(raw, self.timezone)
-                if iso and self._plausible(iso, url_day):
-                    yield iso, raw
+                if iso:
+                    yield iso, raw, True
         headline = self._headline[1]
         for text, el in self._byline_texts:
             above = headline is not None and self._order.get(el, 0) < self._order.get(headline, 0)
@@ -211,12 +237,11 @@ class BylineFields:
                     continue
                 if above and WEEKDAY.search(text, offset, offset + len(raw) + 6):
                     continue  # the portal's "today is" line above the headline (2026年12月1日 星期二)
-                if self._plausible(iso, url_day):
-                    yield iso, raw
+                yield iso, raw, dates.labelled(text, offset)
         for raw in script_dates(self.sel.root):
             iso = dates.parse_machine_date(raw, self.timezone)
-            if iso and self._plausible(iso, url_day):
-                yield iso, raw
+            if iso:
+                yield iso, raw, True
 
     def source(self) -> str | None:
         return self._source

@@ -15,6 +15,7 @@ a missing one leaves that field to the generic extractor. A key may be ``host`` 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from parsel import Selector, SelectorList
+
+from crawler.dates import EARLIEST_DATE, earliest_date
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,11 @@ def check_timezone(name: str, where: str = "NEWS_TIMEZONE") -> None:
 class RuleBook:
     """All per-site rules; :meth:`for_url` picks the one for a page (or the empty rule)."""
 
-    def __init__(self, rules: dict[str, SiteRule] | None = None, default_timezone: str = "Asia/Shanghai"):
+    def __init__(self, rules: dict[str, SiteRule] | None = None, default_timezone: str = "Asia/Shanghai",
+                 earliest: dt.date = EARLIEST_DATE):
         self.rules = {k.lower(): v for k, v in (rules or {}).items()}
         self.default_timezone = default_timezone
+        self.earliest = earliest  # the first day a publication date may fall on
 
     @classmethod
     def from_settings(cls, settings) -> RuleBook:
@@ -88,14 +93,14 @@ class RuleBook:
         rules = {host: SiteRule.from_dict(data, where=f"rules for {host}") for host, data in raw.items()}
         timezone = settings.get("NEWS_TIMEZONE", "Asia/Shanghai")
         check_timezone(timezone)
-        return cls(rules, timezone)
+        return cls(rules, timezone, earliest_date(settings.get("NEWS_EARLIEST_DATE", EARLIEST_DATE)))
 
     def page(self, response, fetched_at: str | None = None):
         """The :class:`~crawler.pages.ArticlePage` for a response, with its site's rule;
         ``fetched_at`` (ISO 8601) when the response does not carry its fetch time."""
         from crawler.pages.article import ArticlePage
 
-        return ArticlePage(response, self.for_url(response.url), self.default_timezone, fetched_at)
+        return ArticlePage(response, self.for_url(response.url), self.default_timezone, fetched_at, self.earliest)
 
     def for_url(self, url: str) -> SiteRule:
         parts = urlsplit(url)
