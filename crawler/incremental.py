@@ -32,6 +32,7 @@ What a request says about its URL travels in its meta: ``news_door`` (which door
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import sqlite3
 from pathlib import Path
@@ -69,6 +70,7 @@ class AlreadyArchived(IgnoreRequest):
         self.lastmod_to_record = lastmod_to_record
 
 
+@functools.lru_cache(maxsize=4096)  # a sitemap gives the same few lastmods thousands of times
 def _moment(value: str | None) -> dt.datetime | None:
     """An ISO 8601 value as an aware datetime (date-only values: midnight UTC)."""
     if not value:
@@ -113,46 +115,40 @@ class RecheckPolicy:
         self.backoff = backoff
 
     def due(self, published_at: str | None, last_fetched_at: str | None, now: dt.datetime) -> bool:
-        published, fetched = _moment(published_at), _moment(last_fetched_at)
-        if published is None or fetched is None:
+        published = _moment(published_at)
+        if published is None:
             return False
         age = now - published
         if age < dt.timedelta(0):  # "published" in the future: a timezone mistake, not news
             return False
         if age > self.max_age:
             return False
-        return now - fetched >= max(age, dt.timedelta(0)) * self.backoff
+        fetched = _moment(last_fetched_at)
+        return fetched is not None and now - fetched >= age * self.backoff
 
 
-class IncrementalMiddleware:
-    """Downloader middleware applying the incremental policy to the spider's page requests
-    (requests carrying ``news_door`` in their meta). Off with ``NEWS_INCREMENTAL = False``."""
+class ArchiveCheck:
+    """Whether a URL leads to an archived article, and whether that article is due (see the
+    module docstring), asked of an open archive. :class:`IncrementalMiddleware` asks it for
+    every page request; the spider asks it before it makes one, so the thousands of archived
+    URLs of a sitemap cost no request at all."""
 
-    def __init__(self, crawler, path: str, policy: RecheckPolicy):
-        self.crawler = crawler
-        self.path = path
+    def __init__(self, db, policy: RecheckPolicy):
+        self.db = db
         self.policy = policy
-        self.db = None
 
     @classmethod
-    def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not settings.getbool("NEWS_INCREMENTAL", True) or not settings.get("ARCHIVE_PATH"):
-            raise NotConfigured("NEWS_INCREMENTAL is off")
+    def open(cls, settings) -> ArchiveCheck | None:
+        """The check on ``ARCHIVE_PATH``; None when ``NEWS_INCREMENTAL`` is off or there is
+        no archive yet. Close it with :meth:`close`."""
+        path = settings.get("ARCHIVE_PATH")
+        if not settings.getbool("NEWS_INCREMENTAL", True) or not path or not Path(path).exists():
+            return None
         policy = RecheckPolicy(settings.getfloat("NEWS_RECHECK_DAYS"), settings.getfloat("NEWS_RECHECK_BACKOFF"))
-        mw = cls(crawler, settings.get("ARCHIVE_PATH"), policy)
-        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
-        return mw
+        return cls(open_archive(path, create=False), policy)
 
-    def spider_opened(self, spider):
-        if Path(self.path).exists():
-            self.db = open_archive(self.path, create=False)
-
-    def spider_closed(self, spider):
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+    def close(self) -> None:
+        self.db.close()
 
     def link_text_changed(self, text: str | None, state: dict) -> bool:
         """True when a link's text names a title other than the stored one and than every
@@ -175,30 +171,73 @@ class IncrementalMiddleware:
         own = canonicalize(url).split("://", 1)[-1]
         return own == state["url"].split("://", 1)[-1] and own != canonicalize(copy).split("://", 1)[-1]
 
+    def weigh(self, url: str, door: str, lastmod: str | None = None,
+              link_text: str | None = None) -> tuple[dict | None, str | None]:
+        """``(state, reason)`` for a page URL met through ``door`` with a sitemap ``lastmod``
+        and a link's text: ``state`` (:func:`archive.query.url_state`) is None for a URL the
+        archive does not know; ``reason`` (``revisit``, ``main_copy``, ``lastmod``,
+        ``link_text``, ``policy``) says why an archived article is due, None when it is not."""
+        canonical = canonicalize(url)
+        state = url_state(self.db, canonical) or (url_state(self.db, url) if url != canonical else None)
+        if state is None:
+            return None, None
+        if door == "revisit":
+            return state, "revisit"
+        if self.main_page_unread(url, state):
+            return state, "main_copy"
+        if lastmod_changed(lastmod, state):
+            return state, "lastmod"
+        if self.link_text_changed(link_text, state):
+            return state, "link_text"
+        now = dt.datetime.now(dt.timezone.utc)
+        if self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
+            return state, "policy"
+        return state, None
+
+    def already_archived(self, url: str, state: dict, lastmod: str | None) -> AlreadyArchived:
+        """The answer for an archived article that is not due."""
+        return AlreadyArchived(f"archived and not due: {url}", related_urls(self.db, state["id"]),
+                               lastmod if lastmod and not state["sitemap_lastmod"] else None)
+
+
+class IncrementalMiddleware:
+    """Downloader middleware applying the incremental policy to the spider's page requests
+    (requests carrying ``news_door`` in their meta). Off with ``NEWS_INCREMENTAL = False``."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.check: ArchiveCheck | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("NEWS_INCREMENTAL", True) or not settings.get("ARCHIVE_PATH"):
+            raise NotConfigured("NEWS_INCREMENTAL is off")
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_opened(self, spider):
+        self.check = ArchiveCheck.open(self.crawler.settings)
+
+    def spider_closed(self, spider):
+        if self.check is not None:
+            self.check.close()
+            self.check = None
+
     def process_request(self, request):
         door = request.meta.get("news_door")
-        if self.db is None or door is None or door == "start":
+        if self.check is None or door is None or door == "start":
             return None
-        state = url_state(self.db, canonicalize(request.url)) or url_state(self.db, request.url)
+        lastmod = request.meta.get("news_lastmod")
+        state, reason = self.check.weigh(request.url, door, lastmod, request.meta.get("news_link_text"))
         if state is None:
             return None
         stats = self.crawler.stats
-        lastmod = request.meta.get("news_lastmod")
-        now = dt.datetime.now(dt.timezone.utc)
-        if door == "revisit":
-            reason = "revisit"
-        elif self.main_page_unread(request.url, state):
-            reason = "main_copy"
-        elif lastmod_changed(lastmod, state):
-            reason = "lastmod"
-        elif self.link_text_changed(request.meta.get("news_link_text"), state):
-            reason = "link_text"
-        elif self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
-            reason = "policy"
-        else:
+        if reason is None:
             stats.inc_value("news/incremental/skipped")
-            raise AlreadyArchived(f"archived and not due: {request.url}", related_urls(self.db, state["id"]),
-                                  lastmod if lastmod and not state["sitemap_lastmod"] else None)
+            raise self.check.already_archived(request.url, state, lastmod)
         stats.inc_value(f"news/incremental/rechecked/{reason}")
         request.meta["news_stored_title"] = state["title"]  # a 304 answer tells no title
         if reason == "main_copy":

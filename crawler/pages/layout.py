@@ -63,11 +63,24 @@ def text_of(el) -> str:
 
 
 def _visible_text(el) -> str:
-    parts = [el.text or ""] if el.tag not in _INVISIBLE else []
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in _INVISIBLE:
-            parts.append(_visible_text(child))
-        parts.append(child.tail or "")
+    if el.tag in _INVISIBLE:
+        return ""
+    parts = [el.text or ""]
+    # walked with a stack of child iterators, not recursion: pages nest hundreds deep
+    stack, opened = [iter(el)], [None]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            done = opened.pop()
+            if done is not None:
+                parts.append(done.tail or "")
+        elif isinstance(child.tag, str) and child.tag not in _INVISIBLE:
+            parts.append(child.text or "")
+            stack.append(iter(child))
+            opened.append(child)
+        else:
+            parts.append(child.tail or "")
     return "".join(parts)
 
 
@@ -320,15 +333,19 @@ class Layout:
     def lines(self, el) -> str:
         """Text of ``el`` with ``<br>`` and block children as line breaks, chrome left out."""
         parts = [el.text or ""]
-        for child in el:
-            if isinstance(child.tag, str) and not self.is_chrome(child):
-                if child.tag == "br":
-                    parts.append("\n")
-                elif child.tag in BLOCK_TAGS:
-                    parts.append("\n" + self.lines(child) + "\n")
-                else:
-                    parts.append(self.lines(child))
-            parts.append(child.tail or "")
+        # (children left, text closing the element they belong to); no recursion: pages nest deep
+        stack: list[tuple] = [(iter(el), "")]
+        while stack:
+            child = next(stack[-1][0], None)
+            if child is None:
+                parts.append(stack.pop()[1])
+            elif isinstance(child.tag, str) and not self.is_chrome(child) and child.tag != "br":
+                block = "\n" if child.tag in BLOCK_TAGS else ""
+                parts.append(block + (child.text or ""))
+                stack.append((iter(child), block + (child.tail or "")))
+            else:
+                parts.append("\n" + (child.tail or "") if child.tag == "br" and not self.is_chrome(child)
+                             else child.tail or "")
         return "".join(parts)
 
     def paragraphs_of(self, container) -> list[str]:
@@ -347,9 +364,19 @@ class Layout:
                 return not total
             return el.tag != "p" or total - links < PROSE_OUTSIDE_LINKS or not SENTENCE_END.search(text_of(el))
 
-        def walk(el) -> None:
-            add(el.text or "")
-            for child in el:
+        def walk(top) -> None:
+            """Paragraphs of ``top``'s blocks, descending into those holding ``<p>``s (with a
+            stack of child iterators: pages nest deep)."""
+            add(top.text or "")
+            stack, opened = [iter(top)], [None]
+            while stack:
+                child = next(stack[-1], None)
+                if child is None:
+                    stack.pop()
+                    done = opened.pop()
+                    if done is not None:
+                        add(done.tail or "")
+                    continue
                 if isinstance(child.tag, str) and not self.is_chrome(child):
                     if child.tag == "table" and self.fact_box(child, placed_first=not paragraphs):
                         pass  # an infobox without class words: label/value rows, floated or on top
@@ -357,7 +384,10 @@ class Layout:
                         if not link_dense(child):
                             add(self.lines(child))
                     elif not self.teaser_list(child) and not self.other_post(child, container):
-                        walk(child)
+                        add(child.text or "")
+                        stack.append(iter(child))
+                        opened.append(child)
+                        continue  # its tail once its children are done
                 add(child.tail or "")
 
         if any(True for _ in container.iter("p")):
