@@ -25,7 +25,7 @@ import click
 from archive import query, search
 from archive.cliutil import run_one_line_errors
 from archive.db import (
-    COMPANION_SUFFIXES, ArchiveInUse, ArchiveReadOnly, archive_failure, archive_writable, connect_readonly,
+    COMPANION_SUFFIXES, ArchiveDamaged, ArchiveInUse, ArchiveReadOnly, archive_failure, archive_writable, connect_readonly,
     open_archive, require_archive_file,
 )
 from archive.lock import ArchiveLock, close_dead_runs, close_dead_runs_if_free, is_locked
@@ -103,8 +103,9 @@ def _open(path: str):
 @contextmanager
 def _open_for_writing(path: str):
     """The archive for a command that writes to it: its lock, held for the whole command
-    (exit 75 when a crawl holds it), and a writable connection, closed at the end. Runs of
-    crawls that died are closed and the search index brought up to date first."""
+    (exit 75 when a crawl holds it), and a writable connection, closed at the end. A damaged
+    archive is refused (SQLite's quick_check); runs of crawls that died are closed and the
+    search index brought up to date first."""
     require_archive_file(path)  # (before the lock, which would create a missing file)
     if not archive_writable(path):
         raise ArchiveReadOnly(f"the archive {path} is read-only (its file, folder or file system), "
@@ -113,6 +114,10 @@ def _open_for_writing(path: str):
         db = open_archive(path, create=False)
         try:
             query.require_archive(db)
+            # never write into a damaged archive: it would spread the damage
+            if db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+                raise ArchiveDamaged(f"the archive {path} is damaged (database disk image is malformed); "
+                                     f"run 'python -m archive check --db {path}'")
             close_dead_runs(db)
             _sync_search_index(db)
             yield db

@@ -7,6 +7,8 @@ import datetime as dt
 import os
 import sqlite3
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -169,10 +171,39 @@ def open_archive(path: str | Path, *, create: bool = True, readonly: bool = Fals
         _require_archive_tables(db, path, create=create)
         if path != ":memory:":
             db.enable_wal()
-        migrations.apply(db)
+        _migrate(db)
     except sqlite3.DatabaseError as exc:
         raise archive_failure(exc, path) from exc
     return db
+
+
+@contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """One write transaction begun ``IMMEDIATE``: the write lock is taken (waiting up to
+    ``BUSY_TIMEOUT_MS`` for another writer) before anything is read, so a transaction never
+    fails halfway because another connection wrote since it began reading (SQLite gives up
+    at once then, whatever the busy timeout). Inside a transaction already: a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations, one process at a time: two programs opening a new archive
+    at once (a crawl creating it, a reader) must not both create its tables."""
+    if not migrations.pending(db):
+        return
+    with immediate(db):
+        migrations.apply(db)  # (what is pending is read again under the write lock)
 
 
 def _require_archive_tables(db: Database, path: str, *, create: bool) -> None:

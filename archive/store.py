@@ -22,7 +22,7 @@ from enum import Enum
 
 from sqlite_utils import Database
 
-from archive.db import utc_now
+from archive.db import immediate, utc_now
 from archive.lock import close_dead_runs
 from archive.neardup import MIN_CONTAINMENT, NearDuplicates, exact_similarity, normalize, shingles
 from archive.search import sync_index
@@ -75,7 +75,9 @@ class ArchiveWriter:
     """The only writer of an archive during a crawl.
 
     Records are saved in batches (:meth:`save_many`), each batch in one transaction, so a
-    reader sees either all of a batch or none of it.
+    reader sees either all of a batch or none of it; each begins ``IMMEDIATE``
+    (:func:`archive.db.immediate`), so another program's short write (a command closing a
+    dead run) makes it wait, never fail.
     """
 
     def __init__(self, db: Database, *, link_copies: bool = True):
@@ -102,7 +104,7 @@ class ArchiveWriter:
     def start_run(self, spider: str, start_urls: Iterable[str]) -> int:
         """Open a ``crawl_runs`` row; the caller holds the archive's lock, so runs left open
         are those of writers that died: they are closed as ``killed`` first."""
-        with self.db.atomic():
+        with immediate(self.db):
             close_dead_runs(self.db)
             table = self.db["crawl_runs"].insert(
                 {"spider": spider, "start_urls": json.dumps(list(start_urls)), "started_at": utc_now()}
@@ -113,7 +115,7 @@ class ArchiveWriter:
         """Close a crawl run. ``counts`` holds the crawl_runs count columns by name."""
         row = {"ended_at": utc_now(), "finish_reason": finish_reason, "stats": json.dumps(stats, default=str)}
         row.update(counts)
-        with self.db.atomic():
+        with immediate(self.db):
             self.db["crawl_runs"].update(run_id, row)
 
     # -- articles ---------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class ArchiveWriter:
         :meth:`revisit`), ``(url, sitemap_lastmod, link_texts, seen_at)`` notes (see
         :meth:`note_seen`) and ``(url, at)`` checks (see :meth:`checked`), in one transaction;
         returns one outcome per record and per known revisit, in order."""
-        with self.db.atomic():
+        with immediate(self.db):
             outcomes = [self._save(record, run_id) for record in records]
             outcomes += [Outcome.UNCHANGED for revisit in revisits if self.revisit(*revisit)]
             for note in seen:

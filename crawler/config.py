@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
 from archive import ArchiveError, open_archive
+from archive.db import archive_writable
 from crawler.pages.rules import RuleBook
 
 _INTEGERS = ("ARCHIVE_BATCH_SIZE", "NEWS_MAX_LISTING_HOPS", "DOWNLOAD_MAXSIZE", "CONCURRENT_REQUESTS_PER_DOMAIN",
@@ -28,12 +31,31 @@ def check_settings(settings) -> None:
     for name in ("NEWS_REVISIT_RUNS", "NEWS_BACKFILL_MARGIN_DAYS"):
         if settings.getint(name) < 0:
             raise ValueError(f"{name} must be 0 or more, got {settings.get(name)!r}")
-    RuleBook.from_settings(settings)  # rules file, rule keys, selectors, timezones
+    RuleBook.from_settings(settings)  # rules file, rule keys, selectors, timezones, NEWS_EARLIEST_DATE
     path = settings.get("ARCHIVE_PATH")
     if path:
+        if Path(path).exists() and not archive_writable(path):
+            raise ValueError(f"ARCHIVE_PATH {path} is read-only (the file, or its folder where SQLite keeps "
+                             "its -wal and -shm files): a crawl must write it; read it with python -m archive")
         try:
             open_archive(path).close()
         except ArchiveError as exc:
             raise ValueError(str(exc)) from None
         except (OSError, sqlite3.Error) as exc:
             raise ValueError(f"cannot open the archive {path}: {exc}") from None
+
+
+def check_log_file(settings) -> None:
+    """Raise ValueError when ``LOG_FILE`` is set and cannot be written (a missing or
+    read-only folder, a directory): Scrapy would open it with a traceback."""
+    path = settings.get("LOG_FILE")
+    if not path:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"LOG_FILE {path} is a directory")
+    folder = target.parent
+    if not folder.is_dir():
+        raise ValueError(f"LOG_FILE {path}: the folder {folder} does not exist")
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        raise ValueError(f"LOG_FILE {path} cannot be written (permission denied)")

@@ -86,6 +86,9 @@ class Article:
     url_source: how ``url`` was chosen: ``canonical`` (the page's ``<link rel=canonical>``),
         ``fetched`` (the final URL) or ``copy`` (the final URL looks like a print or mobile
         copy). When copies of one article meet in the archive, the better-founded URL wins.
+    fetched_url: the final URL the page was fetched at, canonicalized (``url`` unless a
+        canonical link named another); the archive falls back on it when the canonical link
+        names an article with other text. Not exported.
     """
 
     url: str
@@ -102,6 +105,7 @@ class Article:
     fetched_at: str | None = None
     pages: int = 1
     url_source: str = "fetched"
+    fetched_url: str | None = None
     http_etag: str | None = None
     http_last_modified: str | None = None
     sitemap_lastmod: str | None = None
@@ -134,6 +138,7 @@ class Article:
             "fetched_at": self.fetched_at,
             "pages": self.pages,
             "url_source": self.url_source,
+            "fetched_url": self.fetched_url or self.url,
             "http_etag": self.http_etag,
             "http_last_modified": self.http_last_modified,
             "sitemap_lastmod": self.sitemap_lastmod,

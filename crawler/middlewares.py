@@ -9,6 +9,7 @@ from scrapy.exceptions import NotConfigured
 from archive.db import utc_now
 from crawler.encoding import redecode
 from crawler.items import Capture
+from crawler.onsite import refresh_header_target
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -65,10 +66,24 @@ class AliasingRedirectMiddleware(RedirectMiddleware):
     was crawled already. The old URL must reach the archive as an alias of the article it now
     points to; with the default duplicate filter the target request would be dropped and the
     old URL lost. Costs one extra request per redirect.
+
+    Also follows a ``Refresh: N; url=...`` response header as Scrapy follows a
+    ``<meta http-equiv="refresh">`` (delay below ``METAREFRESH_MAXDELAY``; redirect reason
+    ``"refresh header"``). Whether a target is on the crawled sites is decided when it is
+    requested (:class:`crawler.onsite.OnSiteMiddleware`).
     """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.refresh_max_delay = settings.getfloat("METAREFRESH_MAXDELAY")
 
     def process_response(self, request, response):
         result = super().process_response(request, response)
+        if result is response and 200 <= response.status < 300 and not request.meta.get("dont_redirect"):
+            refresh = refresh_header_target(response)
+            if refresh and refresh[0] < self.refresh_max_delay:
+                result = self._redirect(self._redirect_request_using_get(request, response, refresh[1]),
+                                        request, "refresh header")
         if isinstance(result, Request) and result is not request:
             result = result.replace(dont_filter=True)
         return result

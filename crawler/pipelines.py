@@ -15,13 +15,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveWriter, open_archive
 from archive.db import utc_now
+from archive.db import archive_failure
+from archive.lock import FileIdentity
 from crawler.cleaning import BadArticle, clean_article
 from crawler.incremental import revisits_planned
 from crawler.items import Article, LinksSeen, Revisit
@@ -74,6 +78,8 @@ class ArchivePipeline:
         self.revisits: list[tuple] = []
         self.seen: list[tuple] = []  # from LinksSeen items: (url, sitemap_lastmod, link_texts, seen_at)
         self.checks: list[tuple] = []  # (url, checked_at) of the revisit budget's re-checks
+        self.identity: FileIdentity | None = None
+        self.failure: str | None = None  # set when the archive itself failed (see fail())
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -94,6 +100,7 @@ class ArchivePipeline:
 
     def open_spider(self):
         self.db = open_archive(self.path)
+        self.identity = FileIdentity(self.path)
         # near-duplicates are linked in one pass when the crawl ends (spider_closed)
         self.writer = ArchiveWriter(self.db, link_copies=False)
         spider = self.crawler.spider
@@ -101,6 +108,10 @@ class ArchivePipeline:
         logger.info("archiving to %(path)s (run %(run)s)", {"path": self.path, "run": self.run_id})
 
     def process_item(self, item):
+        if self.failure is not None:
+            if isinstance(item, Article):
+                self.not_stored(1)
+            return item
         if isinstance(item, Revisit):
             self.revisits.append((item.url, item.fetched_at, item.sitemap_lastmod, item.link_texts))
         elif isinstance(item, LinksSeen):
@@ -113,29 +124,103 @@ class ArchivePipeline:
         return item
 
     def flush(self):
+        if self.failure is not None:  # the archive failed: nothing more is written
+            self.not_stored(len(self.pending))
+            self.pending, self.revisits, self.seen, self.checks = [], [], [], []
+            return
         if not (self.pending or self.revisits or self.seen or self.checks):
             return
         pending, revisits, seen, checks = self.pending, self.revisits, self.seen, self.checks
         self.pending, self.revisits, self.seen, self.checks = [], [], [], []
         try:
             outcomes = self.writer.save_many(pending, self.run_id, revisits, seen, checks)
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            if self.is_archive_failure(exc):
+                return self.fail(exc, unstored=len(pending))
             # One bad record must not take its batch (and every later one) with it: save
             # them one by one and count what still fails.
             logger.exception("batch of %(n)s articles failed; saving one by one", {"n": len(pending)})
             outcomes = []
-            for record in pending:
+            for n, record in enumerate(pending):
                 try:
                     outcomes += self.writer.save_many([record], self.run_id)
                 except sqlite3.Error as exc:
+                    if self.is_archive_failure(exc):
+                        self.count(outcomes)
+                        return self.fail(exc, unstored=len(pending) - n)
                     self.crawler.stats.inc_value("archive/write_errors")
                     logger.error("could not archive %(url)s: %(exc)s", {"url": record.get("url"), "exc": exc})
             try:
                 outcomes += self.writer.save_many([], self.run_id, revisits, seen, checks)
-            except sqlite3.Error:
+            except sqlite3.Error as exc:
+                if self.is_archive_failure(exc):
+                    self.count(outcomes)
+                    return self.fail(exc, unstored=0)
                 self.crawler.stats.inc_value("archive/write_errors", len(revisits) + len(seen) + len(checks))
+        self.count(outcomes)
+        self.check_file()
+
+    def count(self, outcomes) -> None:
         for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/articles/{outcome.value}")
+
+    def check_file(self) -> None:
+        """Stop when the archive's path no longer names the file being written (removed,
+        its folder removed, or replaced): what was written is saved beside it if possible."""
+        gone = self.identity.changed() if self.identity else None
+        if gone:
+            rescued = self.rescue()
+            self.let_go()
+            self.fail(f"the archive {self.path} was {gone} during the crawl"
+                      + (f"; what this crawl wrote is saved as {rescued}" if rescued else
+                         "; what this crawl wrote is lost with it"), unstored=0)
+
+    def let_go(self) -> None:
+        """Empty this writer's ``-wal`` file into the file it belongs to (the removed or
+        replaced one): the ``-wal`` is found by name, so left full it would be read as part
+        of whatever file is at the path now, and damage it."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            logger.exception("could not empty the write-ahead log of the archive's old file")
+
+    @staticmethod
+    def is_archive_failure(exc: Exception) -> bool:
+        """A failure of the archive itself (disk full, read-only, I/O error, damaged), not of
+        one record."""
+        return archive_failure(exc, "") is not None
+
+    def rescue(self) -> str | None:
+        """Copy the archive as this writer still sees it (the removed or replaced file) next
+        to its old path; returns the copy's path, or None when that is impossible."""
+        target = Path(f"{self.path}.rescued-{utc_now().replace(':', '').replace('+0000', 'Z')}")
+        try:
+            if not target.parent.is_dir() or target.exists():
+                return None
+            self.db.execute("VACUUM INTO ?", [str(target)])
+            return str(target)
+        except (sqlite3.Error, OSError):
+            logger.exception("could not save the archive being written to %(target)s", {"target": target})
+            return None
+
+    def fail(self, why: Exception | str, unstored: int) -> None:
+        """The archive itself failed (``why``: the error, or what happened to its file): stop
+        the crawl (finish reason ``archive_failed``; the crawl command exits 74 with
+        ``archive/failure`` as its one-line reason) and count what is not stored from now
+        on as ``archive/articles/not_stored``."""
+        self.not_stored(unstored)
+        if self.failure is not None:
+            return
+        self.failure = str(archive_failure(why, self.path) if isinstance(why, Exception) else why)
+        self.crawler.stats.set_value("archive/failure", self.failure)
+        logger.error("%(failure)s; stopping the crawl", {"failure": self.failure})
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="archive_failed"))
+
+    def not_stored(self, n: int) -> None:
+        if n:
+            self.crawler.stats.inc_value("archive/articles/not_stored", n)
 
     def close_spider(self):
         self.flush()
@@ -144,10 +229,22 @@ class ArchivePipeline:
         """Record the run's end; the finish reason is only known once the spider closed."""
         if self.writer is None:
             return
+        try:
+            if self.failure is None:
+                self.finish(reason)
+        except sqlite3.Error as exc:
+            self.fail(exc, unstored=0)
+        finally:
+            self.db.close()
+            self.writer = None
+
+    def finish(self, reason: str) -> None:
         started = time.monotonic()
         try:
             checked = self.writer.link_pending_copies()
-        except sqlite3.Error:  # the articles stay queued for the next run
+        except sqlite3.Error as exc:  # the articles stay queued for the next run
+            if self.is_archive_failure(exc):
+                raise
             logger.exception("near-duplicate linking failed")
             checked = 0
         self.crawler.stats.set_value("archive/neardup/checked", checked)
@@ -159,5 +256,4 @@ class ArchivePipeline:
             "articles_unchanged": c["unchanged"], "items_dropped": c["dropped"], "errors": c["failed"],
         }
         self.writer.finish_run(self.run_id, finish_reason=reason, counts=counts, stats=stats)
-        self.db.close()
-        self.writer = None
+        self.check_file()

@@ -24,12 +24,21 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024   # bytes; larger responses are dropped (new
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2                # transient 5xx, 408, 429 and connection errors
+# A request that fails for good is counted with its reason (news/requests/failed/*); one
+# warning line, not an error, in the log.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 HTTPERROR_ALLOWED_CODES: list[int] = []
 COOKIES_ENABLED = False
+# A crawl listens on no port: Scrapy's telnet console and remote control (which runs Python
+# code sent to a 127.0.0.1 port with a token) are off; set either to True to use it.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: requests (links, redirects of every kind, robots.txt, sitemaps) stay on
+    # the start URLs' hosts and ports; off-site ones are counted as news/offsite/<kind>.
+    "crawler.onsite.OnSiteMiddleware": 40,
     # Before robots.txt (100): archived, not-due articles are never requested at all.
     "crawler.incremental.IncrementalMiddleware": 90,
     # After decompression (590) in the response path, before spiders see the text.
@@ -38,9 +47,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AliasingRedirectMiddleware": 600,
     # Between redirects (600) and decompression (590): sees the body as sent.
     "crawler.middlewares.CaptureMiddleware": 595,
+    # Between the capture (595) and decompression (590): a compressed body cut short is a
+    # failed request (news/requests/failed/truncated_body), not half an article.
+    "crawler.compression.TruncatedBodyMiddleware": 592,
 }
 EXTENSIONS = {"crawler.extensions.Progress": 500}
 DUPEFILTER_CLASS = "crawler.extensions.ArchiveDupeFilter"
+# With JOBDIR: a queue file a killed crawl left damaged is set aside, not fatal
+SCHEDULER_DISK_QUEUE = "crawler.jobqueue.RecoveringLifoDiskQueue"
 NEWS_PROGRESS_INTERVAL = 60    # seconds between progress lines in the log; 0: none
 
 ITEM_PIPELINES = {
@@ -57,6 +71,9 @@ ARCHIVE_BATCH_SIZE = 50        # articles per write transaction
 # 4 reaches page 3 of a channel linked from the home page; traps end after 4 steps.
 NEWS_MAX_LISTING_HOPS = 4
 NEWS_TIMEZONE = "Asia/Shanghai"   # for naive page times; per host: NEWS_SITE_RULES[host]["timezone"]
+# A publication date before this day (ISO date) or after the day after the fetch is stored as
+# null, published_at_raw keeping what the page said (stats: news/dates/rejected/too_old|future).
+NEWS_EARLIEST_DATE = "1990-01-01"
 NEWS_SITE_RULES: dict = {}        # {host: {field: selector}}; see crawler/pages/rules.py
 NEWS_SITE_RULES_FILE = None       # the same as a JSON file
 NEWS_ENCODING_DETECTION = True

@@ -131,7 +131,9 @@ def test_warc_export_mistakes_are_one_line(first_crawl, tmp_path):
     out = _archive("export", "--db", str(first_crawl.db_path), "--format", "warc")
     assert out.returncode == 2 and out.stderr.strip().endswith("--format warc needs --output FILE (e.g. news.warc.gz)")
     out = _archive("export", "--db", str(first_crawl.db_path), "--format", "warc", "--output", str(tmp_path / "no/such/dir.warc.gz"))
-    assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    # a mistake on the command line: exit 2, one line
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert "does not exist" in out.stderr
 
 
 def test_reextract_repairs_what_an_older_extractor_stored_and_logs_it(first_crawl, portals, tmp_path):

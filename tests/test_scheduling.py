@@ -4,6 +4,7 @@ date-range backfills, progress lines, and resuming a killed crawl with JOBDIR.""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import signal
 import sqlite3
 import subprocess
@@ -33,10 +34,43 @@ def test_second_crawl_on_a_locked_archive_exits_at_once_and_touches_nothing(port
         crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/"], db_path)
         took = time.monotonic() - started
     assert crawl.returncode == 75
-    assert f"archive {db_path} is in use by another crawl (pid {os.getpid()})" in crawl.log
+    assert f"archive {db_path} is in use by another writer (pid {os.getpid()})" in crawl.log
     assert not db_path.exists()
     assert crawl.requests["jiaodong"] == []
     assert took < 30
+
+
+def test_the_lock_belongs_to_the_file_whatever_name_reaches_it(portals, tmp_path):
+    sites, server = portals
+    db_path = tmp_path / "news.db"
+    first = run_crawl(server, [server.base_urls["jiaodong"] + "/"], db_path)
+    assert first.returncode == 0
+    (tmp_path / "link.db").symlink_to(db_path)
+    os.link(db_path, tmp_path / "hard.db")
+    (tmp_path / "sub").mkdir()
+    with ArchiveLock(db_path):
+        for name, cwd in (("link.db", tmp_path), ("hard.db", tmp_path), ("../news.db", tmp_path / "sub")):
+            crawl = run_crawl(server, [server.base_urls["jiaodong"] + "/"], Path(name), cwd=cwd)
+            assert crawl.returncode == 75, (name, crawl.log[-2000:])
+            assert f"archive {name} is in use by another writer (pid {os.getpid()})" in crawl.log
+            assert crawl.requests["jiaodong"] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hard.db", "link.db", "news.db", "sub"]
+
+
+def test_a_rejected_archive_path_leaves_nothing_behind(portals, tmp_path):
+    sites, server = portals
+    start = [server.base_urls["jiaodong"] + "/"]
+    (tmp_path / "folder").mkdir()
+    for path, settings, says in (
+        (tmp_path / "folder", {}, "is a directory"),
+        (tmp_path / "new" / "news.db", {"NEWS_REVISIT_RUNS": "-1"}, "NEWS_REVISIT_RUNS must be 0 or more"),
+        (tmp_path / "news.db", {"ARCHIVE_BATCH_SIZE": "many"}, "ARCHIVE_BATCH_SIZE must be a whole number"),
+    ):
+        crawl = run_crawl(server, start, path, **settings)
+        assert crawl.returncode == 2, crawl.log[-2000:]
+        assert says in crawl.log.strip().splitlines()[-1]
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+    assert list((tmp_path / "folder").iterdir()) == []
 
 
 def test_normal_finish_exits_0_with_a_summary_line_and_run_row(portals, tmp_path):

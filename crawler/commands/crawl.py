@@ -9,7 +9,9 @@
 
 Exit codes: 0 finished; 2 usage error; 3 nothing fetched, or a start URL could not be fetched;
 4 too many failed requests (share above ``NEWS_MAX_ERROR_RATIO``); 5 the crawl was stopped
-before finishing (signal, close-spider limit); 75 the archive is in use by another crawl.
+before finishing (signal, close-spider limit); 74 the archive failed during the crawl (disk full,
+file removed or replaced, turned read-only, I/O error: the crawl stops at once) or refused
+records; 75 the archive is in use by another crawl.
 """
 
 from __future__ import annotations
@@ -18,19 +20,29 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
+from archive.db import ArchiveError
 from archive.lock import ArchiveLock, ArchiveLocked
-from crawler.config import check_settings
+from crawler.config import check_log_file, check_settings
 from crawler.runstats import run_counts
 
 EXIT_NOTHING_FETCHED = 3
 EXIT_TOO_MANY_ERRORS = 4
 EXIT_STOPPED = 5
+EXIT_ARCHIVE_FAILED = 74  # EX_IOERR
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 
 
 def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
     summary = run_counts(stats)
     reason = stats.get("finish_reason", "")
+    if stats.get("archive/failure"):  # first: whatever else happened, the archive is in doubt
+        unstored = stats.get("archive/articles/not_stored", 0)
+        return EXIT_ARCHIVE_FAILED, (stats["archive/failure"]
+                                     + (f"; {unstored} articles of this crawl were not stored" if unstored else "")
+                                     + "; run the crawl again once the archive is usable")
+    if stats.get("archive/write_errors"):  # records the archive refused one by one: lost unless said
+        return EXIT_ARCHIVE_FAILED, (f"{stats['archive/write_errors']} records could not be written to the "
+                                     "archive (see 'could not archive' in the log)")
     if not stats.get("news/pages/fetched"):
         return EXIT_NOTHING_FETCHED, "nothing fetched: the start URLs are unreachable or refused"
     failed_starts = stats.get("news/start/failed", 0)
@@ -49,6 +61,16 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args, opts):
+        """Scrapy's options, then the settings Scrapy itself uses before :meth:`run` (the log
+        file is opened as soon as the crawler process exists): a mistake is one line, exit 2."""
+        super().process_options(args, opts)
+        try:
+            check_log_file(self.settings)
+        except ValueError as exc:
+            sys.stderr.write(f"scrapy crawl: {exc}\n")
+            sys.exit(2)
+
     def run(self, args, opts):
         if len(args) != 1:
             return self._fail("scrapy crawl: give one spider name: scrapy crawl news -a start_urls=https://news.example.cn/", 2)
@@ -75,13 +97,15 @@ class Command(ScrapyCrawl):
                 lock.acquire()  # first: a second crawl must not touch the archive at all
         except ArchiveLocked as exc:
             return self._fail(f"scrapy crawl {name}: {exc}", EXIT_LOCKED)
+        except ArchiveError as exc:  # a directory
+            return self._fail(f"scrapy crawl {name}: ARCHIVE_PATH: {exc}", 2)
         except OSError as exc:
             return self._fail(f"scrapy crawl {name}: cannot lock {archive_path}: {exc.strerror}", 2)
         try:
             check_settings(settings)
         except ValueError as exc:
             if lock:
-                lock.release()
+                lock.discard()  # an archive file the lock created is removed again: no litter
             return self._fail(f"scrapy crawl {name}: {exc}", 2)
         try:
             self.crawler_process.crawl(crawler, **opts.spargs)
@@ -95,8 +119,9 @@ class Command(ScrapyCrawl):
         stats = crawler.stats.get_stats()
         s = run_counts(stats)
         saved = f", skipped before fetch {s['skipped_before_fetch']}" if s["skipped_before_fetch"] else ""
+        unstored = f", not stored {stats['archive/articles/not_stored']}" if stats.get("archive/articles/not_stored") else ""
         print(f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, new {s['new']}, "
-              f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}{saved}, "
+              f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}{saved}{unstored}, "
               f"duration {s['duration']:.1f}s", flush=True)
         code, why = exit_code(stats, settings.getfloat("NEWS_MAX_ERROR_RATIO"))
         if code:

@@ -21,6 +21,7 @@ Raw text comes out here; :mod:`crawler.cleaning` normalizes it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -35,6 +36,7 @@ from crawler.items import Article, RelatedLink
 from crawler.pages.byline import BylineFields
 from crawler.pages.headline import HeadlineFields
 from crawler.pages.layout import SENTENCE_END, Layout, is_prose
+from crawler.pages.markup import page_tree
 from crawler.pages.metadata import article_json_ld, meta_contents
 from crawler.pages.navigation import ArticleNavigation
 from crawler.pages.rules import SiteRule
@@ -77,15 +79,21 @@ class ArticlePage(HeadlineFields, BylineFields):
 
     ``response`` must already be decoded correctly (see :func:`crawler.encoding.redecode`).
     The fetch time comes from ``response.meta["news_fetched_at"]`` (ISO 8601 UTC, set by the
-    crawler) or ``fetched_at``; without either, now.
+    crawler) or ``fetched_at``; without either, now. It is the "now" publication dates are
+    judged by, with ``earliest``, the first day one may fall on (NEWS_EARLIEST_DATE).
     """
 
     def __init__(self, response: TextResponse, rule: SiteRule | None = None, timezone: str = "Asia/Shanghai",
-                 fetched_at: str | None = None):
+                 fetched_at: str | None = None, earliest: dt.date = dates.EARLIEST_DATE):
         self.response = response
         self.rule = rule or SiteRule()
         self.timezone = rule.timezone if rule and rule.timezone else timezone
-        self.sel: Selector = response.selector
+        self.earliest = earliest
+        # Scrapy's tree of the page; for a page nested past what lxml parses, of its markup
+        # flattened as a browser does (crawler.pages.markup)
+        self.sel: Selector
+        self.markup: str
+        self.sel, self.markup = page_tree(response)
         self.body_method: str | None = None  # set by article(): rule, markup or trafilatura
         meta_time = response.meta.get("news_fetched_at") if _has_meta(response) else None
         self.fetched_at = fetched_at or meta_time or utc_now()
@@ -224,7 +232,7 @@ class ArticlePage(HeadlineFields, BylineFields):
         import trafilatura  # imported lazily: it is the slow fallback
 
         text = trafilatura.extract(
-            self.response.text, url=self.response.url, include_comments=False, include_tables=False,
+            self.markup, url=self.response.url, include_comments=False, include_tables=False,
             include_images=False, include_links=False, favor_precision=True, deduplicate=False,
         )
         return [line for line in map(clean_line, (text or "").split("\n")) if is_prose(line)]
@@ -313,6 +321,7 @@ class ArticlePage(HeadlineFields, BylineFields):
             related=self.related(),
             site=netloc(self.response.url),
             fetched_at=self.fetched_at,
+            fetched_url=canonicalize(self.response.url),
         )
         article.language = self.language(article.body)
         article.add_alias(self.response.url)  # as fetched (e.g. with tracking parameters) ...

@@ -1,9 +1,11 @@
 """The ``news`` spider: discovers articles on the start URLs' sites and hands each page to
 :class:`~crawler.pages.ArticlePage`.
 
-Doors into a site: ``Sitemap:`` lines of robots.txt (indexes and gzipped sitemaps, via
-Scrapy's SitemapSpider), RSS/Atom feeds linked from pages, the start pages and the listing
-pages they link to, and the related-article list of every article (followed to any depth).
+Doors into a site: ``Sitemap:`` lines of robots.txt (indexes, gzipped and text sitemaps up
+to 50 MiB, read as a stream by crawler.sitemaps through Scrapy's SitemapSpider hooks),
+RSS/Atom feeds linked from pages, the start pages and the listing pages they link to, and
+the related-article list of every article (followed to any depth). The archive is asked
+before a page is requested: an archived article that is not due costs no request.
 
 What keeps the crawl finite is what is followed, not a page cap: article pages only lead to
 their related articles and continuation pages; non-article pages (home, channels, listings,
@@ -25,24 +27,34 @@ their related lists that lead back into the range (related lists point back in t
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
+import zlib
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+                               DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
 from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded  # as SitemapSpider imports it
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+from twisted.internet.defer import CancelledError
 
 from archive.db import utc_now
 from crawler.backfill import DateRange
+from crawler.compression import TruncatedBody, stream_ended
 from crawler.dates import parse_text_date
 from crawler.encoding import is_binary
-from crawler.incremental import AlreadyArchived
+from crawler.incremental import AlreadyArchived, ArchiveCheck
 from crawler.items import Article, LinksSeen, Revisit
+from crawler.onsite import OFFSITE_META
 from crawler.pages import ArticlePage, NotArticle, RuleBook
+from crawler.sitemaps import FEED_TYPES, SITEMAP_MAXSIZE, Sitemap
 from crawler.text import clean_line, is_title_like, link_text_names
 from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
 
@@ -68,18 +80,40 @@ def _noting(callback):
     return wrapper
 
 
+# Exception types of failed downloads and their stats slug, first match first; other types
+# are named by what their name says (twisted's own errors), else by their name.
+_FAILURES = (
+    (TruncatedBody, "truncated_body"),  # a compressed body cut short (crawler.compression)
+    (ResponseDataLossError, "truncated_body"),  # fewer bytes than Content-Length said
+    (DownloadTimeoutError, "timeout"),
+    (DownloadCancelledError, "too_large"),  # Content-Length above DOWNLOAD_MAXSIZE
+    (CancelledError, "too_large"),  # the body grew past DOWNLOAD_MAXSIZE
+    (DownloadConnectionRefusedError, "unreachable"),
+    (CannotResolveHostError, "unreachable"),
+)
+
+
 def failure_reason(failure) -> str:
-    """A short stats slug for a failed request: ``http_404``, ``timeout``, ``too_large`` ..."""
+    """A short stats slug for a failed request: ``http_404``, ``timeout``, ``too_large``,
+    ``truncated_body``, ``decompression_bomb`` (more than the size limit decompressed),
+    ``too_many_redirects``, ``unreachable``; ``ignored`` for requests not sent on purpose
+    (robots.txt), which are no failures."""
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
+    for kind, reason in _FAILURES:
+        if isinstance(exc, kind):
+            return reason
     if isinstance(exc, IgnoreRequest):
+        if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):  # HttpCompressionMiddleware's
+            return "decompression_bomb"
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("redirect_ttl") == 0:  # REDIRECT_MAX_TIMES spent
+            return "too_many_redirects"
         return "ignored"
     name = type(exc).__name__
     if "Timeout" in name:
         return "timeout"
-    if "Cancelled" in name or "MaxSize" in name:
-        return "too_large"
     if "Refused" in name or "DNS" in name or "Resolve" in name:
         return "unreachable"
     return name
@@ -127,15 +161,27 @@ class NewsSpider(SitemapSpider):
             raise ValueError(f"start_urls must be http(s) URLs, got: {', '.join(bad)}")
         return urls
 
+    # the spider arguments (-a NAME=VALUE) it understands
+    ARGUMENTS = ("start_urls", "since", "until")
+
     @classmethod
-    def check_arguments(cls, start_urls=None, since=None, until=None, **_ignored) -> None:
-        """Called by ``scrapy crawl`` before the engine starts (see crawler/commands/crawl.py)."""
+    def check_arguments(cls, start_urls=None, since=None, until=None, **others) -> None:
+        """Called by ``scrapy crawl`` before the engine starts (see crawler/commands/crawl.py).
+        An unknown argument (``-a sinse=...``) is a mistake, not something to ignore."""
+        for name in others:
+            close = difflib.get_close_matches(name, cls.ARGUMENTS, n=1)
+            raise ValueError(f"unknown argument -a {name}=..." + (f" (did you mean {close[0]}?)" if close else "")
+                             + f"; the arguments are {', '.join(cls.ARGUMENTS)}")
         cls.parse_start_urls(start_urls)
         DateRange.from_args(since, until)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # the hosts and ports every request must stay on (crawler/onsite.py); a crawl's
+        # settings freeze only after its spider is made (a test's may be frozen already)
+        if not crawler.settings.frozen:
+            crawler.settings.set("NEWS_CRAWL_NETLOCS", sorted(spider.allowed_netlocs), priority="spider")
         spider.rulebook = RuleBook.from_settings(crawler.settings)
         spider.max_hops = crawler.settings.getint("NEWS_MAX_LISTING_HOPS")
         spider.margin = spider.range.extended(crawler.settings.getint("NEWS_BACKFILL_MARGIN_DAYS"))
@@ -145,7 +191,9 @@ class NewsSpider(SitemapSpider):
 
     async def start(self):
         for url in self.sitemap_urls:
-            yield Request(url, callback=self._parse_sitemap, errback=self.on_error, meta={"news_door": "robots"})
+            # fetched beside Scrapy's own robots.txt request, not after it (one timeout, not two)
+            yield Request(url, callback=self._parse_sitemap, errback=self.on_error,
+                          meta={"news_door": "robots", "dont_obey_robotstxt": True})
         for url in self.start_urls:
             for request in self.page_request(url, hops=0, door="start"):
                 self.crawler.stats.inc_value("news/start/requested")
@@ -157,28 +205,69 @@ class NewsSpider(SitemapSpider):
                      link_text: str | None = None):
         """Requests and items for a page URL met through ``door``. A URL not queued yet gives
         one Request, none in a backfill when its path dates it outside the range (and, but for
-        related links, outside the margin after it). A queued URL gives what
-        :meth:`met_again` says."""
-        lastmod = lastmod or self.sitemap_lastmods.get(url)
-        link_text = link_text if link_text and is_title_like(link_text) else None
-        if url in self.queued:
-            again = self.met_again(url, lastmod, link_text)
-            if again is not None:
-                yield again
-            return
-        meta = {"news_hops": hops, "news_door": door}
-        if self.range and door != "start":
-            day = date_from_url(url)
-            if day and not self.range.has_day(day):
-                if door == "related" or not self.margin.has_day(day):
+        related links, outside the margin after it), and none when the archive holds its
+        article and it is not due (:meth:`archived_not_due`): its stored related list is
+        followed instead. A queued URL gives what :meth:`met_again` says."""
+        return self.page_requests([(url, hops, door, lastmod, link_text)])
+
+    def page_requests(self, todo: list[tuple]):
+        """:meth:`page_request` for each ``(url, hops, door, lastmod, link_text)`` of ``todo``,
+        and for the related lists of archived articles met on the way, in turn (a list, not
+        recursion: archived articles link each other in chains thousands long)."""
+        todo.reverse()
+        while todo:
+            url, hops, door, lastmod, link_text = todo.pop()
+            lastmod = lastmod or self.sitemap_lastmods.get(url)
+            link_text = link_text if link_text and is_title_like(link_text) else None
+            if url in self.queued:
+                again = self.met_again(url, lastmod, link_text)
+                if again is not None:
+                    yield again
+                continue
+            meta = {"news_hops": hops, "news_door": door}
+            if self.range and door != "start":
+                day = date_from_url(url)
+                if day and not self.range.has_day(day):
+                    if door == "related" or not self.margin.has_day(day):
+                        self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
+                        continue
+                    meta["news_margin"] = True  # read for its links into the range, not archived
+                elif self.range.modified_before_since(lastmod, self.rulebook.timezone_for(url), self.rulebook.earliest):
                     self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
-                    return
-                meta["news_margin"] = True  # read for its links into the range, not archived
-            elif self.range.modified_before_since(lastmod, self.rulebook.timezone_for(url)):
-                self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
-                return
-        self.queued.add(url)
-        yield self.request(url, meta, lastmod, link_text)
+                    continue
+            self.queued.add(url)
+            archived = self.archived_not_due(url, door, lastmod, link_text)
+            if archived is None:
+                yield self.request(url, meta, lastmod, link_text)
+                continue
+            yield from self.not_fetched(url, lastmod, link_text, archived)
+            todo.extend((related, self.max_hops, "related", None, None)
+                        for related in reversed(archived.related) if self.follows(related))
+
+    @functools.cached_property
+    def archive_check(self) -> ArchiveCheck | None:
+        """The incremental check on the archive (None when off), opened at the first page URL
+        met after the start (the archive exists by then), closed with the spider."""
+        return ArchiveCheck.open(self.crawler.settings)
+
+    def archived_not_due(self, url: str, door: str, lastmod: str | None, link_text: str | None) -> AlreadyArchived | None:
+        """The incremental check's answer (counted as ``news/incremental/skipped``) when the
+        archive holds the article ``url`` leads to and it is not due, else None: asked here,
+        before a Request is made, so archived URLs (a sitemap's tens of thousands) cost no
+        request; a request's own check (crawler.incremental) weighs the others again."""
+        if door == "start" or self.archive_check is None:
+            return None
+        state, reason = self.archive_check.weigh(url, door, lastmod, link_text)
+        if state is None or reason is not None:
+            return None
+        self.crawler.stats.inc_value("news/incremental/skipped")
+        return self.archive_check.already_archived(url, state, lastmod)
+
+    def closed(self, reason: str) -> None:
+        """Scrapy's hook when the spider closes: the archive check's connection goes."""
+        check = self.__dict__.get("archive_check")
+        if check is not None:
+            check.close()
 
     def request(self, url: str, meta: dict, lastmod: str | None, link_text: str | None, again: bool = False):
         if lastmod:
@@ -241,39 +330,113 @@ class NewsSpider(SitemapSpider):
             and not parts.path.lower().endswith(_SKIP_EXTENSIONS)
         )
 
+    # -- sitemaps ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def sitemap_maxsize(self) -> int:
+        """Bytes a sitemap may have, uncompressed: sitemaps.org's SITEMAP_MAXSIZE (50 MiB), or
+        DOWNLOAD_MAXSIZE when larger (0: no limit)."""
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        return max(limit, SITEMAP_MAXSIZE) if limit else 0
+
+    def sitemap_request(self, url: str) -> Request:
+        """A request for a sitemap (named by robots.txt or a sitemap index), allowed
+        :attr:`sitemap_maxsize` bytes, on the wire and gunzipped. One on another host is
+        refused and counted (``news/offsite/sitemap``) by crawler.onsite."""
+        size = self.sitemap_maxsize
+        return Request(url, callback=self._parse_sitemap, errback=self.on_error,
+                       meta={"news_door": "sitemap", "download_maxsize": size, "download_warnsize": size})
+
     @_noting
     def _parse_sitemap(self, response: Response):
-        """SitemapSpider's parsing, with every page request tagged and kept on site."""
+        """robots.txt's ``Sitemap:`` lines, sitemap indexes and sitemaps (XML or text, gzipped
+        or not; a feed given as a sitemap is read as a feed), read as a stream
+        (:class:`crawler.sitemaps.Sitemap`): every entry on the crawled sites is a page met
+        through the ``sitemap`` door, with its lastmod. Stats: ``news/links/sitemap``,
+        ``news/pages/skipped/not_sitemap`` (no sitemap at all), ``news/sitemaps/broken`` (the
+        XML breaks off; the entries before the break are used)."""
         self.crawler.stats.inc_value("news/pages/fetched")
+        if response.meta.get("news_door") == "robots":
+            for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+                yield self.sitemap_request(url)
+            return
+        body = self._get_sitemap_body(response)
+        if body is None:
+            return  # counted as a failed request
+        sitemap = Sitemap(body, response.url)
+        if sitemap.type == "sitemapindex":
+            for entry in self.sitemap_filter(sitemap):
+                yield self.sitemap_request(entry["loc"])
+        elif sitemap.type in FEED_TYPES:
+            yield from self.parse_feed(response.replace(cls=XmlResponse, body=body))
+        elif sitemap.type is not None:
+            yield from self.sitemap_pages(self.sitemap_filter(sitemap))
+        else:
+            self.skip(response, "not_sitemap")
+        if sitemap.broken:
+            self.crawler.stats.inc_value("news/sitemaps/broken")
+            logger.info("sitemap breaks off, entries before the break read: %(url)s", {"url": response.url})
+
+    def sitemap_pages(self, entries):
+        """Requests for the page entries of a sitemap (and, through the archive's answers, for
+        the related lists of archived ones): on-site entries only (the others are counted
+        as ``news/offsite/sitemap_entry``)."""
         pages = 0
-        for request in super()._parse_sitemap(response):
-            if not self.follows(request.url):
+        for entry in entries:
+            url = entry["loc"]
+            if not self.follows(url):
+                if netloc(url) not in self.allowed_netlocs:
+                    self.crawler.stats.inc_value("news/offsite/sitemap_entry")
                 continue
-            if request.callback == self._parse_sitemap:
-                yield request.replace(errback=self.on_error)
-            else:
-                pages += 1
-                yield from self.page_request(request.url, hops=self.max_hops - 1, door="sitemap")
+            pages += 1
+            yield from self.page_request(url, hops=self.max_hops - 1, door="sitemap")
         if pages:
             self.crawler.stats.inc_value("news/links/sitemap", pages)
 
     def sitemap_filter(self, entries):
         """Remember each entry's lastmod for the request made from it."""
         for entry in entries:
-            if entry.get("lastmod") and "loc" in entry:
+            if entry.get("lastmod"):
                 self.sitemap_lastmods[entry["loc"]] = entry["lastmod"]
             yield entry
+
+    def _get_sitemap_body(self, response: Response) -> bytes | None:
+        """The sitemap ``response`` holds (SitemapSpider's hook): gunzipped up to its
+        request's ``download_maxsize`` when gzipped, a bomb or a stream cut short being a
+        failed request (``news/requests/failed/decompression_bomb``, ``…/truncated_body``);
+        else the body, whatever its URL and Content-Type say (crawler.sitemaps tells a sitemap
+        from anything else)."""
+        if not gzip_magic_number(response):
+            return response.body
+        max_size = response.meta.get("download_maxsize", self._max_size)
+        reason = "truncated_body"
+        if stream_ended(response.body, b"gzip", max_size):
+            try:
+                return gunzip(response.body, max_size=max_size)
+            except _DecompressionMaxSizeExceeded:
+                reason = "decompression_bomb"
+            except (OSError, EOFError, zlib.error):
+                reason = "unreadable_gzip"
+        self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
+        logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": response.url})
+        return None
 
     @_noting
     def on_error(self, failure):
         if failure.check(AlreadyArchived):  # not a failure: counted as news/incremental/skipped
-            yield from self.not_fetched(failure.request, failure.value)
+            request, archived = failure.request, failure.value
+            yield from self.not_fetched(request.url, request.meta.get("news_lastmod"),
+                                        request.meta.get("news_link_text"), archived)
+            yield from self.page_requests([(related, self.max_hops, "related", None, None)
+                                           for related in archived.related if self.follows(related)])
             return
-        reason = failure_reason(failure)
-        self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
         self.pending_texts.pop(failure.request.url, None)
         if failure.request.meta.get("news_door") == "start":
             self.crawler.stats.inc_value("news/start/failed")
+        if failure.request.meta.get(OFFSITE_META):  # not fetched: counted as news/offsite/<kind>
+            return
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
         logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
         partial = failure.request.meta.get("news_article")
         if partial is not None:  # a continuation page failed: keep what the earlier pages gave
@@ -281,11 +444,10 @@ class NewsSpider(SitemapSpider):
             if self.in_range(partial):
                 yield partial
 
-    def not_fetched(self, request: Request, archived: AlreadyArchived):
-        """The incremental check found ``request``'s URL archived and not due."""
-        url, lastmod = request.url, request.meta.get("news_lastmod")
+    def not_fetched(self, url: str, lastmod: str | None, text: str | None, archived: AlreadyArchived):
+        """The incremental check found ``url`` (met with a sitemap ``lastmod`` and a link
+        ``text``) archived and not due. Its stored related list is the caller's to follow."""
         weighed_lastmod, texts = self.skipped.get(url, (None, frozenset()))
-        text = request.meta.get("news_link_text")
         self.skipped[url] = (lastmod or weighed_lastmod, texts.union([text]) if text else texts or _NO_TEXTS)
         if archived.lastmod_to_record:
             self.seen.append((canonicalize(url), archived.lastmod_to_record, []))
@@ -296,9 +458,6 @@ class NewsSpider(SitemapSpider):
             yield again
         for other in later_texts - {min(later_texts, default=None)}:
             self.pending_texts.setdefault(url, set()).add(other)
-        for related in archived.related:  # read from the archive instead of the page
-            if self.follows(related):
-                yield from self.page_request(related, hops=self.max_hops, door="related")
 
     def skip(self, response: Response, reason: str):
         self.crawler.stats.inc_value(f"news/pages/skipped/{reason}")
@@ -350,6 +509,8 @@ class NewsSpider(SitemapSpider):
             return
         self.crawler.stats.inc_value("news/pages/article")
         self.crawler.stats.inc_value(f"news/extract/method/{page.body_method}")
+        if page.date_rejection:  # an impossible publication date, stored as null
+            self.crawler.stats.inc_value(f"news/dates/rejected/{page.date_rejection}")
         article.http_etag = _header(response, b"ETag")
         article.http_last_modified = _header(response, b"Last-Modified")
         # only an article that will be archived answers for its URL (not one read in a margin)
