@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     db = Path(args.db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+    # the outputs of an earlier demo (the export refuses to overwrite a file without --force)
+    for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), db.with_suffix(".warc.gz")):
         leftover.unlink(missing_ok=True)
     log = db.with_suffix(".log")
 
