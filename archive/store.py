@@ -19,6 +19,7 @@ import logging
 import zlib
 from collections.abc import Iterable
 from enum import Enum
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -55,6 +56,12 @@ def texts_agree(a: dict, b: dict) -> bool:
     if a["title"] and normalize(a["title"]) == normalize(b["title"] or ""):
         return True
     return exact_similarity(shingles(a["body"]), shingles(b["body"]))[1] >= MIN_CONTAINMENT
+
+
+def _same_page(a: str, b: str) -> bool:
+    """Two URLs with one host and path (scheme, query and fragment aside)."""
+    a, b = urlsplit(a), urlsplit(b)
+    return a.netloc.lower() == b.netloc.lower() and (a.path or "/") == (b.path or "/")
 
 
 def _without_canonical(record: dict) -> dict:
@@ -381,20 +388,23 @@ class ArchiveWriter:
         return not texts_agree(record, existing)
 
     def _fetched_at(self, article_id: int, url: str) -> bool:
-        """True when a capture of ``article_id`` was fetched at ``url`` (scheme aside), or
-        when it has no capture at all (nothing tells)."""
+        """True when a capture of ``article_id`` was fetched at the page ``url`` names (host
+        and path: a capture keeps the URL as requested, tracking parameters and all), or when
+        it has no capture at all (nothing tells). Loose on purpose: a doubt wrongly cleared
+        keeps a merge as it was; a doubt wrongly raised would split an article."""
         urls = [u for (u,) in self.db.execute("SELECT url FROM captures WHERE article_id = ?", [article_id])]
-        return not urls or any(_same_address(u, url) for u in urls)
+        return not urls or any(_same_page(u, url) for u in urls)
 
     def _give_back_canonical(self, holder: dict) -> None:
         """``holder`` took its URL from a canonical link of a page with other text; the page
         at that URL has come: the URL goes to it, ``holder`` gets the URL it was fetched at."""
         url = holder["url"]
+        own = self.own_site_url(holder["id"], holder["site"])  # (not ``url``: the holder's own)
+        if own is None:  # nothing else to call it by: the two stay one article
+            return
         self.db.execute("DELETE FROM article_urls WHERE url = ? AND article_id = ?", [url, holder["id"]])
-        own = self.own_site_url(holder["id"], holder["site"])
-        if own is not None:
-            self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, holder["id"]])
-            self.neardup.url_changed(url, own)
+        self.db.execute("UPDATE articles SET url = ?, url_source = 'fetched' WHERE id = ?", [own, holder["id"]])
+        self.neardup.url_changed(url, own)
         logger.warning("%(url)s was archived from another page's canonical link, with other text; it now "
                        "holds the page at that URL, and that article keeps %(own)s", {"url": url, "own": own})
 

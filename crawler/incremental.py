@@ -1,8 +1,10 @@
 """Incremental crawling: fetch only what is new or may have changed.
 
-For every page request the spider makes, :class:`IncrementalMiddleware` asks the archive
-whether the URL leads to an archived article. An unknown URL is fetched. A known one is
-fetched again only when one of these says it may have changed:
+For every page URL it meets, the spider asks the archive (:class:`ArchiveCheck`) before it
+makes a request, and :class:`IncrementalMiddleware` asks again for each request that reaches
+the downloader (requests made by other components, and what changed meanwhile), whether the
+URL leads to an archived article. An unknown URL is fetched. A known one is fetched again
+only when one of these says it may have changed:
 
 - ``lastmod``: the sitemap gives a ``<lastmod>`` other than the one recorded for the article
   at the last crawl (a site's lastmod is its own clock, often without a timezone, so it is

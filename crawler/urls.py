@@ -79,8 +79,13 @@ def absolute(base: str, href: str, canonical: bool = True) -> str | None:
 
 
 def netloc(url: str) -> str:
-    """``host`` or ``host:port`` of ``url``, lowercased: the unit a crawl stays on."""
-    return urlsplit(url).netloc.lower()
+    """``host`` or ``host:port`` of ``url``, lowercased, without the scheme's default port
+    (``http://h.cn:80/`` is ``h.cn``) or user info: the unit a crawl stays on."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2].lower()
+    if (parts.scheme == "http" and host.endswith(":80")) or (parts.scheme == "https" and host.endswith(":443")):
+        host = host.rsplit(":", 1)[0]
+    return host
 
 
 def same_site(a: str, b: str) -> bool:

@@ -248,3 +248,26 @@ def test_command_line_mistakes_are_one_line_on_stderr(args, code, message, tmp_p
     proc = subprocess.run([sys.executable, "-m", "archive", *args], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert proc.returncode == code
     assert proc.stderr.splitlines() == [f"python -m archive: Error: {message}"]
+
+
+def test_a_rewritten_article_first_fetched_through_a_tracking_url_stays_one_article_with_versions():
+    """The page naming itself canonical is fetched first from a feed link with tracking
+    parameters, then rewritten (new headline, new body): a correction, not another article
+    claiming its URL."""
+    writer = ArchiveWriter(open_archive(":memory:"))
+    url = "https://news.test/content/202103/01/content_7100001.shtml"
+
+    def capture(at):
+        return [{"url": at, "fetched_at": "2021-03-01T08:00:00+00:00", "status": 200, "body": b"<html></html>",
+                 "response_headers": [], "request_headers": [], "method": "GET", "protocol": "HTTP/1.1"}]
+
+    first = writer.save(record(url=url, url_source="canonical", fetched_url=url, aliases=[url + "?utm_source=rss"],
+                               title="快讯：青岛地铁6号线今日开通", body="青岛地铁6号线一期今天上午开通。",
+                               captures=capture(url + "?utm_source=rss")))
+    second = writer.save(record(url=url, url_source="canonical", fetched_url=url,
+                                title="青岛地铁6号线一期开通运营 沿线居民出行更便捷",
+                                body="记者从青岛地铁集团获悉，6号线一期工程今天上午全线开通运营，沿线居民出行更加便捷。",
+                                captures=capture(url)))
+    assert (first, second) == (Outcome.NEW, Outcome.UPDATED)
+    rows = writer.db.execute("SELECT url, url_source, versions FROM articles").fetchall()
+    assert rows == [(url, "canonical", 2)]

@@ -163,3 +163,29 @@ def test_a_robots_txt_that_never_answers_is_asked_once_and_read_as_absent(tmp_pa
     assert "Traceback" not in crawl.log
     titles = [r["title"] for r in export_records(open_archive(tmp_path / "news.db", create=False))]
     assert titles == [a["title"]]
+
+
+def test_a_split_article_whose_next_page_redirects_off_site_keeps_its_first_pages(tmp_path):
+    a = _article(6, "/content/202103/06/content_7100010.shtml", "2021-03-06 08:00:00")
+    a["paras"] = a["paras"] * 2
+
+    def render(paras, pages_html, last):
+        html = T.dq_article(a, related=[], hot=[], promo=False, paras=paras, pages_html=pages_html)
+        return Resource(html.encode("utf-8"))
+
+    pages = T.split_article(a, render, pages=3)
+    second = a["path"].replace(".shtml", "_2.shtml")
+    pages[second] = Resource(b"", status=302, headers={"Location": "__BASE_other__/passport/login.shtml"})
+    other = Site(name="other", resources={"/passport/login.shtml": _page(a)})
+    portal = Site(name="portal", resources={
+        "/robots.txt": Resource(b"User-agent: *\nDisallow:\n", content_type="text/plain"),
+        "/": _home([(a["title"], a["path"])]), **pages})
+    with SiteServer([portal, other]) as server:
+        crawl = run_crawl(server, [server.base_urls["portal"] + "/"], tmp_path / "news.db", NEWS_MAX_ERROR_RATIO="1")
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert crawl.requests["other"] == []
+    stats = crawl.stats()
+    assert stats.get("news/offsite/http_redirect") == 1 and stats.get("news/articles/incomplete") == 1
+    [record] = export_records(open_archive(tmp_path / "news.db", create=False))
+    assert record["title"] == a["title"]
+    assert record["body"] == "\n\n".join(a["paras"][: len(a["paras"]) // 3])

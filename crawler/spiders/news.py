@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import functools
 import logging
+import sqlite3
 import zlib
 from urllib.parse import urljoin, urlsplit
 
@@ -45,7 +46,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.internet.defer import CancelledError
 
-from archive.db import utc_now
+from archive.db import ArchiveError, utc_now
 from crawler.backfill import DateRange
 from crawler.compression import TruncatedBody, stream_ended
 from crawler.dates import parse_text_date
@@ -246,9 +247,14 @@ class NewsSpider(SitemapSpider):
 
     @functools.cached_property
     def archive_check(self) -> ArchiveCheck | None:
-        """The incremental check on the archive (None when off), opened at the first page URL
-        met after the start (the archive exists by then), closed with the spider."""
-        return ArchiveCheck.open(self.crawler.settings)
+        """The incremental check on the archive (None when off, or when the archive cannot be
+        opened: then the middleware's answer counts), opened at the first page URL met after
+        the start (the archive exists by then), closed with the spider."""
+        try:
+            return ArchiveCheck.open(self.crawler.settings)
+        except (sqlite3.Error, ArchiveError) as exc:
+            logger.warning("could not open the archive for the incremental check: %(error)s", {"error": exc})
+            return None
 
     def archived_not_due(self, url: str, door: str, lastmod: str | None, link_text: str | None) -> AlreadyArchived | None:
         """The incremental check's answer (counted as ``news/incremental/skipped``) when the
@@ -257,7 +263,12 @@ class NewsSpider(SitemapSpider):
         request; a request's own check (crawler.incremental) weighs the others again."""
         if door == "start" or self.archive_check is None:
             return None
-        state, reason = self.archive_check.weigh(url, door, lastmod, link_text)
+        try:
+            state, reason = self.archive_check.weigh(url, door, lastmod, link_text)
+        except (sqlite3.Error, ArchiveError) as exc:  # the request is made; the middleware asks again
+            self.crawler.stats.inc_value("news/incremental/check_failed")
+            logger.warning("could not ask the archive about %(url)s: %(error)s", {"url": url, "error": exc})
+            return None
         if state is None or reason is not None:
             return None
         self.crawler.stats.inc_value("news/incremental/skipped")
@@ -433,11 +444,10 @@ class NewsSpider(SitemapSpider):
         self.pending_texts.pop(failure.request.url, None)
         if failure.request.meta.get("news_door") == "start":
             self.crawler.stats.inc_value("news/start/failed")
-        if failure.request.meta.get(OFFSITE_META):  # not fetched: counted as news/offsite/<kind>
-            return
-        reason = failure_reason(failure)
-        self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
-        logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
+        if not failure.request.meta.get(OFFSITE_META):  # (off-site: counted as news/offsite/<kind>)
+            reason = failure_reason(failure)
+            self.crawler.stats.inc_value(f"news/requests/failed/{reason}")
+            logger.info("request failed (%(reason)s): %(url)s", {"reason": reason, "url": failure.request.url})
         partial = failure.request.meta.get("news_article")
         if partial is not None:  # a continuation page failed: keep what the earlier pages gave
             self.crawler.stats.inc_value("news/articles/incomplete")
