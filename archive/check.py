@@ -148,11 +148,22 @@ def _search_index(db: Database, report: CheckReport) -> Iterator[Problem]:
                                       f"own title (the first: article {lost[0]})")
 
 
+def _capture_rows(db: Database, batch: int = 200) -> Iterator[tuple]:
+    """``(id, url, body, body_size, payload_digest)`` of every capture, read in batches of
+    ``batch``, each its own short read: a crawl writing meanwhile can checkpoint its WAL."""
+    last = 0
+    while True:
+        rows = db.execute("SELECT id, url, CAST(body AS BLOB), body_size, payload_digest FROM captures "
+                          "WHERE id > ? ORDER BY id LIMIT ?", [last, batch]).fetchall()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
 def _captures(db: Database, report: CheckReport) -> Iterator[Problem]:
     """Every capture decompresses to its recorded size and payload digest."""
-    for capture_id, url, body, size, digest in db.execute(
-        "SELECT id, url, CAST(body AS BLOB), body_size, payload_digest FROM captures ORDER BY id"
-    ):
+    for capture_id, url, body, size, digest in _capture_rows(db):
         report.captures += 1
         try:
             inflater = zlib.decompressobj()
