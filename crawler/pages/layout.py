@@ -9,6 +9,7 @@ are read in :mod:`crawler.pages.article`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cached_property
 
 from crawler.dates import text_dates
@@ -65,23 +66,29 @@ def text_of(el) -> str:
 def _visible_text(el) -> str:
     if el.tag in _INVISIBLE:
         return ""
-    parts = [el.text or ""]
-    # walked with a stack of child iterators, not recursion: pages nest hundreds deep
-    stack, opened = [iter(el)], [None]
+    return "".join(text_walk(el, lambda child: isinstance(child.tag, str) and child.tag not in _INVISIBLE))
+
+
+def text_walk(top, enter) -> Iterator[str]:
+    """The text pieces below ``top`` in document order, walked with a stack of child
+    iterators, not recursion (pages nest thousands deep): ``top.text``, then for each child
+    what ``enter(child)`` says: go into it (its text, its children's pieces, its tail), or
+    not (its tail only; ``enter`` takes what it wants of such a child itself)."""
+    yield top.text or ""
+    stack, opened = [iter(top)], [None]
     while stack:
         child = next(stack[-1], None)
         if child is None:
             stack.pop()
             done = opened.pop()
             if done is not None:
-                parts.append(done.tail or "")
-        elif isinstance(child.tag, str) and child.tag not in _INVISIBLE:
-            parts.append(child.text or "")
+                yield done.tail or ""
+        elif enter(child):
+            yield child.text or ""
             stack.append(iter(child))
             opened.append(child)
         else:
-            parts.append(child.tail or "")
-    return "".join(parts)
+            yield child.tail or ""
 
 
 def link_text_len(el) -> int:
@@ -364,31 +371,22 @@ class Layout:
                 return not total
             return el.tag != "p" or total - links < PROSE_OUTSIDE_LINKS or not SENTENCE_END.search(text_of(el))
 
+        def enter(child) -> bool:
+            """Go into a block holding ``<p>``s; take the lines of the others here."""
+            if not isinstance(child.tag, str) or self.is_chrome(child):
+                return False
+            if child.tag == "table" and self.fact_box(child, placed_first=not paragraphs):
+                return False  # an infobox without class words: label/value rows, floated or on top
+            if child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
+                if not link_dense(child):
+                    add(self.lines(child))
+                return False
+            return not self.teaser_list(child) and not self.other_post(child, container)
+
         def walk(top) -> None:
-            """Paragraphs of ``top``'s blocks, descending into those holding ``<p>``s (with a
-            stack of child iterators: pages nest deep)."""
-            add(top.text or "")
-            stack, opened = [iter(top)], [None]
-            while stack:
-                child = next(stack[-1], None)
-                if child is None:
-                    stack.pop()
-                    done = opened.pop()
-                    if done is not None:
-                        add(done.tail or "")
-                    continue
-                if isinstance(child.tag, str) and not self.is_chrome(child):
-                    if child.tag == "table" and self.fact_box(child, placed_first=not paragraphs):
-                        pass  # an infobox without class words: label/value rows, floated or on top
-                    elif child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
-                        if not link_dense(child):
-                            add(self.lines(child))
-                    elif not self.teaser_list(child) and not self.other_post(child, container):
-                        add(child.text or "")
-                        stack.append(iter(child))
-                        opened.append(child)
-                        continue  # its tail once its children are done
-                add(child.tail or "")
+            """Paragraphs of ``top``'s blocks, descending into those holding ``<p>``s."""
+            for text in text_walk(top, enter):
+                add(text)
 
         if any(True for _ in container.iter("p")):
             walk(container)
