@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -81,7 +81,11 @@ def absolute(base: str, href: str, canonical: bool = True) -> str | None:
 def netloc(url: str) -> str:
     """``host`` or ``host:port`` of ``url``, lowercased, without the scheme's default port
     (``http://h.cn:80/`` is ``h.cn``) or user info: the unit a crawl stays on."""
-    parts = urlsplit(url)
+    return netloc_of(urlsplit(url))
+
+
+def netloc_of(parts: SplitResult) -> str:
+    """:func:`netloc` of a URL already split."""
     host = parts.netloc.rpartition("@")[2].lower()
     if (parts.scheme == "http" and host.endswith(":80")) or (parts.scheme == "https" and host.endswith(":443")):
         host = host.rsplit(":", 1)[0]

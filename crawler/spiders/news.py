@@ -57,7 +57,7 @@ from crawler.onsite import OFFSITE_META
 from crawler.pages import ArticlePage, NotArticle, RuleBook
 from crawler.sitemaps import FEED_TYPES, SITEMAP_MAXSIZE, Sitemap
 from crawler.text import clean_line, is_title_like, link_text_names
-from crawler.urls import canonicalize, date_from_url, first_page_of, netloc
+from crawler.urls import canonicalize, date_from_url, first_page_of, netloc, netloc_of
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +134,8 @@ class NewsSpider(SitemapSpider):
         self.sitemap_lastmods: dict[str, str] = {}
         self.start_urls = start_urls
         self.sitemap_urls = list(dict.fromkeys(urljoin(u, "/robots.txt") for u in start_urls))
+        # the hosts and ports the crawl stays on (crawler/onsite.py refuses any other request)
         self.allowed_netlocs = {netloc(u) for u in start_urls}
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in start_urls})
         # URLs this spider already asked for. Pages link the same URLs over and over (related
         # lists, listings); skipping them here saves building a Request and its fingerprint
         # only for the duplicate filter to drop it. The duplicate filter stays the authority.
@@ -337,7 +337,7 @@ class NewsSpider(SitemapSpider):
         parts = urlsplit(url)
         return (
             parts.scheme in ("http", "https")
-            and parts.netloc.lower() in self.allowed_netlocs
+            and netloc_of(parts) in self.allowed_netlocs
             and not parts.path.lower().endswith(_SKIP_EXTENSIONS)
         )
 
