@@ -1,4 +1,6 @@
-"""Chinese script conversion shared by the archive and the crawler."""
+"""Chinese text knowledge shared by the archive and the crawler: which characters are Han,
+converter annotations, traditional to simplified conversion and the folding that comparisons
+(search, near-duplicates) read text with."""
 
 from __future__ import annotations
 
@@ -19,20 +21,33 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
-# Han code points: CJK Extension A, Unified Ideographs, Compatibility Ideographs, Extensions B-H.
-_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
-HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+# Han code points (inclusive ranges): CJK Extension A, Unified Ideographs and Compatibility
+# Ideographs, all in the BMP, where every legacy CJK codec's Han characters are; then
+# Extensions B-H.
+BMP_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+HAN_RANGES = (*BMP_HAN_RANGES, (0x20000, 0x323AF))
+
+
+def code_point_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    """The inside of a regex character class holding the code point ``ranges``."""
+    return "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in ranges)
+
+
+# Any Han character, inside a regex character class: ``f"[{HAN_CLASS}]"``.
+HAN_CLASS = code_point_class(HAN_RANGES)
 
 _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
-# A converter annotation: one Han character followed by its pinyin in parentheses, e.g.
-# 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase tone-marked
-# pinyin, so they are left alone. Toneless syllables are accepted only for the few
-# neutral-tone readings (們(men), 麼(me) ...) and only after a character that exists in
-# traditional script alone (see is_traditional_only).
+# A converter annotation: a syllable of pinyin in parentheses right after the character it
+# reads, e.g. 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase
+# tone-marked pinyin, so a toned syllable is an annotation after any character but white space
+# (after a digit or a comma too: the annotated character may be outside HAN_CLASS, or replaced
+# by an editor). Toneless syllables are annotations only for the few neutral-tone readings
+# (們(men), 麼(me) ...) and only after a character that exists in traditional script alone
+# (see is_traditional_only): 的(de) and 見附件(a) stay.
 _ANNOTATION = re.compile(
-    r"(?P<han>[" + HAN_CLASS + r"])"
-    r"(?P<open>[(（])(?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
+    r"(?:(?P<han>[" + HAN_CLASS + r"])|(?<=\S))"
+    r"[(（](?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
 )
 _TONED = re.compile("[" + _TONE_VOWELS + "]")
 _NEUTRAL_TONE = frozenset({"me", "men", "ma", "ne", "ge", "li", "de", "le", "zi", "zhe", "ba", "tou", "mo"})
@@ -44,15 +59,19 @@ def is_traditional_only(char: str) -> bool:
 
 
 def _annotation(m: re.Match) -> str:
-    if _TONED.search(m["pinyin"]) or (m["pinyin"] in _NEUTRAL_TONE and is_traditional_only(m["han"])):
-        return m["han"]
+    """What an :data:`_ANNOTATION` match leaves: its character without the pinyin, or all of
+    it when the parentheses hold no annotation."""
+    han = m["han"] or ""
+    if _TONED.search(m["pinyin"]) or (han and m["pinyin"] in _NEUTRAL_TONE and is_traditional_only(han)):
+        return han
     return m[0]
 
 
 def strip_annotations(text: str) -> str:
-    """Remove converter pinyin annotations: ``團(tuán)隊`` -> ``團隊``; ``(CBA)`` is kept. Only
-    ever deletes the parenthesized pinyin; an annotation doubled by running a converter twice
-    (``團(tuán)(tuán)``) goes too, so a stripped text strips to itself."""
+    """Remove converter pinyin annotations (see _ANNOTATION): ``團(tuán)隊`` -> ``團隊``;
+    ``(CBA)`` is kept. Only ever deletes the parenthesized pinyin; an annotation doubled by
+    running a converter twice (``團(tuán)(tuán)``) goes too, so a stripped text strips to
+    itself."""
     if "(" not in text and "（" not in text:
         return text
     while True:
@@ -70,7 +89,7 @@ def simplified_chars() -> dict[int, int]:
     the original and a substring converts the same way wherever it occurs: what search
     needs. Built once per process from OpenCC's t2s (~0.3 s).
     """
-    chars = [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
+    chars = [chr(c) for lo, hi in HAN_RANGES for c in range(lo, hi + 1)]
     # newline-separated so that no phrase rule spans two characters
     converted = _t2s().convert("\n".join(chars)).split("\n")
     table = {ord(src): ord(dst) for src, dst in zip(chars, converted, strict=True) if dst != src and len(dst) == 1}
@@ -93,10 +112,11 @@ _FOLD_RANGES = ((0x00A0, 0xFFFF), (0x1F100, 0x1F1FF), (0x2F800, 0x2FA1F))
 
 @lru_cache(maxsize=1)
 def search_folding() -> dict[int, str]:
-    """A ``str.translate`` table folding each character as search compares it: NFKC
-    (full-width ``Ａ１`` -> ``A1``, ``①`` -> ``1``, compatibility ideographs to unified
-    ones), then traditional to simplified (:func:`simplified_chars`). Character by character,
-    so a substring folds the same way wherever it occurs. Built once per process (~0.3 s)."""
+    """A ``str.translate`` table folding each character as comparisons read it (see
+    :func:`fold`): NFKC (full-width ``Ａ１`` -> ``A1``, ``①`` -> ``1``, compatibility
+    ideographs to unified ones), then traditional to simplified (:func:`simplified_chars`).
+    Character by character, so a substring folds the same way wherever it occurs. Built once
+    per process (~0.3 s)."""
     import unicodedata
 
     simplified = simplified_chars()
@@ -110,3 +130,10 @@ def search_folding() -> dict[int, str]:
             if folded != char:
                 table[code] = folded.translate(simplified)
     return table
+
+
+def fold(text: str) -> str:
+    """``text`` as comparisons read it (search, near-duplicates): converter annotations removed
+    (:func:`strip_annotations`), then character by character NFKC, traditional to simplified
+    (:func:`search_folding`) and lower case: ``團(tuán)隊ＡＢ`` -> ``团队ab``. Never stored."""
+    return strip_annotations(text).translate(search_folding()).lower()

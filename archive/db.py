@@ -1,12 +1,11 @@
-"""Opening an archive: WAL mode, foreign keys, pending migrations; read-only opening; what
-low-level failures (SQLite, zlib) mean to an archivist."""
+"""Opening an archive: WAL mode, foreign keys, pending migrations; read-only opening.
+
+What low-level failures mean to an archivist is :mod:`archive.errors`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,9 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
+from archive.errors import (
+    SQLITE_CANTOPEN, SQLITE_READONLY, ArchiveError, ArchiveOutdated, ArchiveReadOnly, archive_failure, sqlite_code,
+)
 from archive.migrations import migrations
 
 # How long a reader or writer waits for a lock held by another connection (ms). A crawl
@@ -23,63 +25,6 @@ BUSY_TIMEOUT_MS = 10_000
 # Files SQLite keeps beside an archive (and the lock file of versions before the archive
 # itself was locked); nothing may overwrite them.
 COMPANION_SUFFIXES = ("-wal", "-shm", "-journal", ".lock")
-
-# SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``).
-_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
-_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
-
-
-class ArchiveError(Exception):
-    """A problem an archivist can fix (missing file, not an archive, bad argument)."""
-
-
-class ArchiveDamaged(ArchiveError):
-    """The archive's file is damaged: SQLite finds it malformed, or a stored capture does not
-    decompress."""
-
-
-class ArchiveReadOnly(ArchiveError):
-    """The archive cannot be written (file, folder or file system read-only)."""
-
-
-class ArchiveOutdated(ArchiveReadOnly):
-    """The archive needs schema migrations that a read-only open cannot apply."""
-
-
-class ArchiveInUse(ArchiveError):
-    """Another process is writing to the archive."""
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with offset, second precision."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-def archive_failure(exc: BaseException, path: str | Path) -> ArchiveError | None:
-    """What a low-level error met while using the archive at ``path`` means, as a one-line
-    :class:`ArchiveError` (a subclass saying which kind), or None when ``exc`` is no failure of
-    the archive (a bug, an interrupt). The one place that reads SQLite and zlib errors."""
-    if isinstance(exc, ArchiveError):
-        return exc
-    check = f"run 'python -m archive check --db {path}'"
-    if isinstance(exc, zlib.error):
-        return ArchiveDamaged(f"a stored capture in {path} is damaged ({exc}); {check}")
-    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, sqlite3.ProgrammingError | sqlite3.IntegrityError):
-        return None  # InterfaceError, ProgrammingError: a bug; IntegrityError: one record's problem
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-    if code == _SQLITE_NOTADB:
-        return ArchiveDamaged(f"{path} is not an SQLite database, or its first page is damaged ({exc}); {check}")
-    if code == _SQLITE_CORRUPT:  # (also CORRUPT_VTAB: a damaged search index)
-        return ArchiveDamaged(f"the archive {path} is damaged ({exc}); {check}")
-    if code in (_SQLITE_READONLY, _SQLITE_PERM):
-        return ArchiveReadOnly(f"the archive {path} is read-only ({exc})")
-    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return ArchiveInUse(f"the archive {path} is in use by another writer ({exc})")
-    if code == _SQLITE_FULL:
-        return ArchiveError(f"cannot write to the archive {path}: the disk is full")
-    if code in (_SQLITE_IOERR, _SQLITE_CANTOPEN):
-        return ArchiveError(f"cannot read or write the archive {path} ({exc})")
-    return ArchiveError(f"cannot use the archive {path} ({exc})")
 
 
 def archive_writable(path: str | Path) -> bool:
@@ -112,8 +57,7 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the first read opens -shm
         except sqlite3.OperationalError as exc:
-            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-            if code not in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+            if sqlite_code(exc) not in (SQLITE_READONLY, SQLITE_CANTOPEN):
                 raise
             conn.close()
             wal = Path(path + "-wal")

@@ -6,11 +6,22 @@ resulting tables and columns.
 
 from sqlite_utils import Database, Migrations
 
+from archive.searchindex import create_index
+
 migrations = Migrations("newsarchive")
 
 
 @migrations()
 def m001_initial(db: Database) -> None:
+    """Articles, their URLs, related links and earlier versions, and crawl runs."""
+    _articles(db)
+    _crawl_runs(db)
+    _article_urls(db)
+    _related_links(db)
+    _article_versions(db)
+
+
+def _articles(db: Database) -> None:
     db["articles"].create(
         {
             "id": int,
@@ -40,6 +51,8 @@ def m001_initial(db: Database) -> None:
     db["articles"].create_index(["content_hash"])
     db["articles"].create_index(["site", "published_at"])
 
+
+def _crawl_runs(db: Database) -> None:
     db["crawl_runs"].create(
         {
             "id": int,
@@ -60,6 +73,8 @@ def m001_initial(db: Database) -> None:
         not_null={"started_at"},
     )
 
+
+def _article_urls(db: Database) -> None:
     db["article_urls"].create(
         {"url": str, "article_id": int, "first_seen_at": str},
         pk="url",
@@ -68,6 +83,8 @@ def m001_initial(db: Database) -> None:
     )
     db["article_urls"].create_index(["article_id"])
 
+
+def _related_links(db: Database) -> None:
     db["related_links"].create(
         {"article_id": int, "position": int, "url": str, "anchor_text": str},
         pk=("article_id", "position"),
@@ -76,6 +93,8 @@ def m001_initial(db: Database) -> None:
     )
     db["related_links"].create_index(["url"])
 
+
+def _article_versions(db: Database) -> None:
     db["article_versions"].create(
         {
             "article_id": int,
@@ -124,11 +143,9 @@ def m003_near_duplicates(db: Database) -> None:
 
 @migrations()
 def m004_search(db: Database) -> None:
-    """The full-text index (archive/search.py): a contentless FTS5 table of tokens made in
+    """The full-text index (archive/searchindex.py): a contentless FTS5 table of tokens made in
     Python, the queue its triggers fill, and the tokenizer version it was built with. The
-    articles already archived are queued and indexed by the next write or search."""
-    from archive.search import create_index
-
+    articles already archived are indexed at once, in the migration's transaction."""
     create_index(db)
 
 
@@ -185,3 +202,13 @@ def m006_link_texts(db: Database) -> None:
     # when the revisit budget last asked for the article, whatever the answer (a page gone
     # too): the budget then moves on to the next one
     db["articles"].add_column("last_checked_at", str)
+
+
+@migrations()
+def m007_neardup_folding(db: Database) -> None:
+    """Near-duplicate signatures are made from text folded as search folds it
+    (:func:`archive.chinese.fold`): those made before are dropped and every article is
+    queued, checked again by the next crawl's linking pass or ``python -m archive neardup``."""
+    db.execute("DELETE FROM neardup_bands")
+    db.execute("DELETE FROM neardup_signatures")
+    db.execute("INSERT OR IGNORE INTO neardup_pending (article_id) SELECT id FROM articles")

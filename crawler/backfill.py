@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from dateutil.parser import isoparse
-
+from archive.clock import day_of, parse_day
 from crawler.dates import EARLIEST_DATE
 
 
-def parse_day(value: str | None, name: str) -> dt.date | None:
+def _argument_day(value: str | None, name: str) -> dt.date | None:
+    """The spider argument ``name`` as a day (None when not given)."""
     if value is None or value == "":
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         raise ValueError(f"{name} must be a day like 2021-03-01, got {value!r}") from None
 
@@ -28,7 +27,7 @@ class DateRange:
 
     @classmethod
     def from_args(cls, since: str | None, until: str | None) -> DateRange:
-        rng = cls(parse_day(since, "since"), parse_day(until, "until"))
+        rng = cls(_argument_day(since, "since"), _argument_day(until, "until"))
         if rng.since and rng.until and rng.since > rng.until:
             raise ValueError(f"since ({rng.since}) is after until ({rng.until})")
         return rng
@@ -43,18 +42,6 @@ class DateRange:
         """The range with ``days`` more after ``until`` (when it has one)."""
         return DateRange(self.since, self.until + dt.timedelta(days=max(0, days)) if self.until else None)
 
-    def day_of(self, published_at: str, timezone: str) -> dt.date | None:
-        """The day of an ISO 8601 ``published_at`` in the site's timezone."""
-        try:
-            moment = isoparse(published_at)
-        except (ValueError, OverflowError):
-            return None
-        if len(published_at) <= 10:
-            return moment.date()
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=ZoneInfo(timezone))
-        return moment.astimezone(ZoneInfo(timezone)).date()
-
     def modified_before_since(self, lastmod: str | None, timezone: str, earliest: dt.date = EARLIEST_DATE) -> bool:
         """True when a sitemap lastmod shows the page last changed before ``since`` (a day in
         the site's ``timezone``): it was then published before ``since`` too, and need not
@@ -62,5 +49,5 @@ class DateRange:
         as 1970-01-01, which tells nothing."""
         if self.since is None or not lastmod:
             return False
-        day = self.day_of(lastmod, timezone)
+        day = day_of(lastmod, timezone)
         return day is not None and earliest <= day < self.since

@@ -13,11 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from dateutil.parser import isoparse
-
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+from archive import clock
 
 # Labels that introduce a publication time in bylines, simplified and traditional.
 DATE_LABELS = r"(?:发布时间|發佈時間|發布時間|发布日期|發佈日期|发表时间|發表時間|更新时间|时间|時間|日期)"
@@ -39,7 +36,6 @@ _SPLIT_DATETIME = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s+(?P<m>\d{2})\s*/\s*(?P<d>\d{2})(?![\d/])"
     r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
 )
-_FULL_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _LABELLED = re.compile(DATE_LABELS + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
 _LABEL_BEFORE = re.compile(DATE_LABELS + r"\s*[:：]?\s*$")
 
@@ -47,10 +43,6 @@ _LABEL_BEFORE = re.compile(DATE_LABELS + r"\s*[:：]?\s*$")
 # on news pages are placeholders (0001-01-01, 1900-01-01, 1970-01-01), not publication days:
 # the portals this archive serves went online in the 1990s.
 EARLIEST_DATE = dt.date(1990, 1, 1)
-
-
-def _zone(tz: str | None) -> ZoneInfo:
-    return ZoneInfo(tz or DEFAULT_TIMEZONE)
 
 
 def _isoformat(moment: dt.datetime) -> str:
@@ -83,7 +75,7 @@ def _build(m: re.Match, tz: str | None) -> str | None:
         moment = dt.datetime(day.year, day.month, day.day, hour, int(m["M"]), int(m["S"] or 0))
     except ValueError:
         return None
-    return _isoformat(moment.replace(tzinfo=_zone(tz)))
+    return _isoformat(moment.replace(tzinfo=clock.zone(tz)))
 
 
 def labelled(text: str, offset: int) -> bool:
@@ -96,9 +88,9 @@ def parse_text_date(text: str, tz: str | None = None) -> tuple[str, str] | None:
 
     A date after a label (发布时间：, 發佈時間：, 日期：...) wins over an unlabelled one.
     Accepted: ``2021-01-25 17:30[:00]``, ``2021/01/25 17:30``, ``2021年01月25日 17:30``,
-    ``2021.1.5 9:05``. A naive time is read in ``tz`` (default Asia/Shanghai): the result
-    carries its offset, e.g. ``2021-01-25T17:30:00+08:00``; a date without time gives
-    ``2021-01-25``.
+    ``2021.1.5 9:05``. A naive time is read in ``tz`` (default
+    :data:`archive.clock.DEFAULT_TIMEZONE`): the result carries its offset, e.g.
+    ``2021-01-25T17:30:00+08:00``; a date without time gives ``2021-01-25``.
     """
     found = text_dates(text, tz)
     return (found[0][0], found[0][1]) if found else None
@@ -128,24 +120,19 @@ def text_dates(text: str, tz: str | None = None) -> list[tuple[str, str, int]]:
 def parse_machine_date(value: str, tz: str | None = None) -> str | None:
     """A date from metadata (JSON-LD, ``article:published_time``, ``<time datetime>``).
 
-    ISO 8601 values keep their own offset; naive ones are read in ``tz``. Date-only values
-    give ``YYYY-MM-DD``. Non-ISO values fall back to :func:`parse_text_date`.
+    ISO 8601 values are read by :func:`archive.clock.parse_iso`: a moment keeps its own
+    offset, a naive one is read in ``tz``; a day gives ``YYYY-MM-DD``. Other values ("2021"
+    or "2021-03" too, which are no day) are read as text by :func:`parse_text_date`.
     """
     value = (value or "").strip()
     if not value:
         return None
-    if not _FULL_ISO_DAY.match(value):  # "2021" or "2021-03" would be read as the 1st
+    parsed = clock.parse_iso(value, tz)
+    if parsed is None:
         found = parse_text_date(value, tz)
         return found[0] if found else None
-    try:
-        parsed = isoparse(value)
-    except (ValueError, OverflowError):
-        found = parse_text_date(value, tz)
-        return found[0] if found else None
-    if len(value) <= 10:
-        return parsed.date().isoformat()
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_zone(tz))
+    if not isinstance(parsed, dt.datetime):
+        return parsed.isoformat()
     return _isoformat(parsed.replace(microsecond=0))
 
 
@@ -157,7 +144,7 @@ def earliest_date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return clock.parse_day(str(value))
     except ValueError:
         raise ValueError(f"NEWS_EARLIEST_DATE must be a day like 1990-01-01, got {value!r}") from None
 
@@ -171,7 +158,7 @@ class DateWindow:
     day, a moment by its day in the site's timezone."""
 
     now: dt.datetime
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str = clock.DEFAULT_TIMEZONE
     earliest: dt.date = EARLIEST_DATE
 
     @property
@@ -179,7 +166,7 @@ class DateWindow:
         """The day of ``now`` in the site's timezone."""
         now = self.now if self.now.tzinfo else self.now.replace(tzinfo=dt.timezone.utc)
         try:
-            return now.astimezone(_zone(self.timezone)).date()
+            return now.astimezone(clock.zone(self.timezone)).date()
         except OverflowError:  # a "now" at the end of the calendar
             return now.date()
 
@@ -190,16 +177,9 @@ class DateWindow:
         return today if today == dt.date.max else today + dt.timedelta(days=1)
 
     def day_of(self, iso: str) -> dt.date | None:
-        """The day an ISO 8601 date or moment falls on in the site's timezone, or None."""
-        try:
-            if len(iso) <= 10:
-                return dt.date.fromisoformat(iso)
-            moment = isoparse(iso)
-            if moment.tzinfo is None:
-                return moment.date()
-            return moment.astimezone(_zone(self.timezone)).date()
-        except (ValueError, OverflowError):
-            return None
+        """The day an ISO 8601 date or moment falls on in the site's timezone, or None
+        (:func:`archive.clock.day_of`)."""
+        return clock.day_of(iso, self.timezone)
 
     def rejects(self, iso: str) -> str | None:
         """Why ``iso`` cannot be a publication date: ``too_old`` (before ``earliest``),

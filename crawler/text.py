@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from charset_normalizer.md import mess_ratio
 
-from archive.chinese import is_traditional_only, strip_annotations  # noqa: F401 (strip_annotations re-exported)
+from archive.chinese import BMP_HAN_RANGES, HAN_CLASS, code_point_class, is_traditional_only, strip_annotations
 
 # Characters a line never keeps: zero-width and invisible formatting characters that survive
 # copy-paste from CMS editors; control characters (C0 and DEL; the white space ones fold to a
@@ -23,7 +23,7 @@ _UNWANTED = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\x00-\x
 # Any run of white space, line breaks included, full-width (U+3000) and no-break spaces too.
 _WHITE_SPACE = re.compile(r"\s+")
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(f"[{HAN_CLASS}]")
 _SPACE = re.compile(r"\s")
 
 # -- mojibake -----------------------------------------------------------------------------------
@@ -61,12 +61,12 @@ _C1_AS_TEXT = {chr(code): _C1_AS_CP1252.get(code, "") for code in range(0x80, 0x
 # the letters they render (NFKC); the mess ratio would count every isolated form as mess.
 _ARABIC_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
 # CJK scripts, blanked (one space each, so the rest keeps its share) before the mess ratio: Han
-# (with extensions), kana, CJK punctuation, CJK compatibility (㎡), full- and half-width forms,
-# and the symbols CJK text sets next to digits and characters (℃ → ① ★ ※ Ⅱ), which the mess
-# ratio counts as suspicious after a digit and as bad inside a word (a whole clause, for CJK).
-_CJK = re.compile(
-    "[\u203b\u2100-\u21ff\u2460-\u24ff\u25a0-\u26ff\u3000-\u30ff\u3190-\u33ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U000323af]"
+# (HAN_CLASS), kana, CJK punctuation, CJK compatibility (㎡), full- and half-width forms, and
+# the symbols CJK text sets next to digits and characters (℃ → ① ★ ※ Ⅱ), which the mess ratio
+# counts as suspicious after a digit and as bad inside a word (a whole clause, for CJK).
+_CJK_AND_SYMBOLS = re.compile(
+    "[" + HAN_CLASS + "\u203b\u2100-\u21ff\u2460-\u24ff\u25a0-\u26ff\u3000-\u30ff\u3190-\u33ff"
+    "\ufe30-\ufe4f\uff00-\uffef]"
 )
 # UTF-8 read as Latin-1 or cp1252: a lead byte (Â-ô) followed by a continuation byte, which
 # reads as a Latin-1 sign (NBSP-¿), a cp1252 punctuation or a C1 control. Correct French,
@@ -76,7 +76,7 @@ _UTF8_AS_LATIN1 = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-_CJK_RUN = re.compile(_CJK.pattern + "+")
+_CJK_RUN = re.compile(_CJK_AND_SYMBOLS.pattern + "+")
 # Non-CJK characters (white space aside) the mess ratio needs to say anything: below this, a
 # CJK text's few Latin words and digits are judged by han_plausibility alone.
 MESS_MIN_CHARS = 32
@@ -183,11 +183,12 @@ def script_of(text: str) -> str | None:
     return "zh-Hant" if changed / len(sample) > 0.03 else "zh-Hans"
 
 
-# Han characters (with the Yijing hexagram block) and kana as sets: counting by set intersection
-# with a text's distinct characters costs far less than testing each one in Python.
-_HAN_CHARS = frozenset(map(chr, [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]))
+# Han plausibility counts the Han characters of the BMP (BMP_HAN_RANGES), as sets to build the
+# classes of _han_classes from: the legacy CJK codecs whose mojibake it finds (GB2312, GBK,
+# Big5, Shift_JIS, EUC-KR) encode no others, and a wrong codec's Han characters land there.
+_HAN_CHARS = frozenset(chr(code) for lo, hi in BMP_HAN_RANGES for code in range(lo, hi + 1))
 _KANA_CHARS = frozenset(map(chr, [*range(0x3040, 0x3100), *range(0xFF66, 0xFF9E)]))
-_NOT_HAN = re.compile("[^\u3400-\u9fff\uf900-\ufaff]")
+_NOT_HAN = re.compile(f"[^{code_point_class(BMP_HAN_RANGES)}]")
 
 
 @lru_cache(maxsize=1)
@@ -290,9 +291,9 @@ def garbled_reason(text: str) -> str | None:
         return "UTF-8 read as Latin-1"
     if garbled_han(*han_plausibility(text, common=False)):
         return "implausible Han characters"
-    # CJK runs are blanked (see _CJK): judged on the rest, with a run as one space, and the
-    # ratio scaled back to the whole text's length (blanks are never messy), as if each CJK
-    # character were a space: the same measure, without feeding thousands of blanks to it.
+    # CJK runs are blanked (see _CJK_AND_SYMBOLS): judged on the rest, with a run as one space,
+    # and the ratio scaled back to the whole text's length (blanks are never messy), as if each
+    # CJK character were a space: the same measure, without feeding thousands of blanks to it.
     rest = _CJK_RUN.sub(" ", text)
     if len(rest) - rest.count(" ") < MESS_MIN_CHARS:
         return None

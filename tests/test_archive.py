@@ -129,7 +129,7 @@ def test_migrations_are_idempotent(tmp_path):
     db = open_archive(path)
     names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
     assert names == ["m001_initial", "m002_fetch_state", "m003_near_duplicates", "m004_search", "m005_captures",
-                     "m006_link_texts"]
+                     "m006_link_texts", "m007_neardup_folding"]
 
 
 @pytest.fixture
@@ -201,7 +201,7 @@ def test_copy_then_main_then_canonical_does_not_collide(db):
 
 
 def test_read_commands_never_touch_a_file_that_is_not_an_archive(tmp_path):
-    from archive.db import ArchiveError
+    from archive.errors import ArchiveError
 
     empty = tmp_path / "empty.html"
     empty.write_bytes(b"")

@@ -7,6 +7,7 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
+from archive import clock
 from crawler import settings as project_settings
 from crawler.dates import DateWindow, earliest_date, parse_machine_date, parse_text_date
 from crawler.encoding import redecode
@@ -183,3 +184,23 @@ def test_a_lastmod_in_the_year_3000_makes_an_article_due_once():
     state = {"sitemap_lastmod": None, "last_fetched_at": "2024-03-06T02:00:00+00:00", "last_seen_at": None}
     assert lastmod_changed("3000-01-01", state)
     assert not lastmod_changed("3000-01-01", {**state, "sitemap_lastmod": "3000-01-01"})
+
+
+def test_one_rule_for_iso_values_without_an_offset():
+    """archive.clock: a day is a day (itself wherever it is read), and the start of that day in
+    the site's timezone where an instant is needed; a naive moment is read in that timezone;
+    less than a day is no date."""
+    assert clock.parse_iso("2021-03-01") == dt.date(2021, 3, 1)
+    assert clock.day_of("2021-03-01", "America/New_York") == dt.date(2021, 3, 1)
+    assert clock.instant("2021-03-01").isoformat() == "2021-03-01T00:00:00+08:00"
+    assert clock.instant("2021-03-01", "Europe/Berlin").isoformat() == "2021-03-01T00:00:00+01:00"
+    assert clock.instant("2021-03-01 10:00").isoformat() == "2021-03-01T10:00:00+08:00"
+    assert clock.instant("2021-03-01T10:00:00Z").isoformat() == "2021-03-01T10:00:00+00:00"
+    assert clock.day_of("2021-02-28T20:00:00+00:00", "Asia/Shanghai") == dt.date(2021, 3, 1)
+    for partial in ("2021", "2021-03", "2021-02-30", "20210301", "2021-03-01 来源", None):
+        assert clock.parse_iso(partial) is None
+    assert clock.parse_day("2021-03-01") == dt.date(2021, 3, 1)
+    for bad in ("2021-03-01T10:00", "2021-03", ""):
+        with pytest.raises(ValueError, match="not a day like 2021-03-01"):
+            clock.parse_day(bad)
+    assert clock.utc_now().endswith("+00:00") and clock.now_utc().utcoffset() == dt.timedelta(0)

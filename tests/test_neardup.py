@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from archive import ArchiveWriter, open_archive
 from archive.cli import cli
-from archive.neardup import NearDuplicates, exact_similarity, is_copy, shingles
+from archive.neardup import NearDuplicates, exact_similarity, is_copy, normalize, shingles
 from archive.query import export_records, show
 from samplesite import texts_dailyqd, texts_jiaodong, texts_pdnews
 from samplesite.synthetic import _make_articles
@@ -124,6 +124,30 @@ def test_annotations_in_either_parentheses_never_break_a_match():
     text = "\n\n".join(ORIGINAL["paras"])
     annotated = "".join(c + ("（tuán）" if i % 6 == 5 else "") for i, c in enumerate(text))
     assert is_copy(*exact_similarity(shingles(text), shingles(annotated)))
+
+
+def test_bodies_are_folded_as_search_folds_them():
+    """One folding for every comparison (archive.chinese.fold): only converter annotations go,
+    a parenthesis of plain letters is text; full-width and circled forms read as ASCII."""
+    assert normalize("王清憲參加代表團(tuán)審議，ＣＢＡ(cba)①號") == "王清宪参加代表团审议cbacba1号"
+    assert normalize("𠮷野家") == "𠮷野家"  # Han beyond the BMP is kept
+
+
+def test_signatures_made_before_the_folding_are_made_again(tmp_path):
+    path = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(path))
+    writer.save(record("http://a.test/1", ORIGINAL["title"], ORIGINAL["paras"], "2021-01-25T19:12:00+08:00", "a.test"))
+    for copy in copies_of(ORIGINAL).values():
+        writer.save(copy)
+    with writer.db.atomic():  # as an archive whose signatures were made with another folding
+        writer.db.execute("UPDATE neardup_signatures SET minhash = zeroblob(1024)")
+        writer.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_neardup_folding'")
+    writer.db.close()
+    db = open_archive(path)
+    assert db.execute("SELECT count(*) FROM neardup_signatures").fetchone()[0] == 0
+    assert ArchiveWriter(db).link_pending_copies() == 4
+    assert sorted(v for v in near_dup_of(db).values() if v) == ["http://a.test/1"] * 3
+    assert db.execute("SELECT count(*) FROM neardup_signatures").fetchone()[0] == 4
 
 
 def test_show_and_stats_list_the_copies(tmp_path):

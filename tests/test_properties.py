@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from archive.chinese import search_folding, strip_annotations
+from archive import clock
+from archive.chinese import HAN_CLASS, search_folding, strip_annotations
 from crawler import dates
 from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, RelatedLink
@@ -99,7 +100,7 @@ aware_now = st.datetimes(dt.datetime(1995, 1, 1), dt.datetime(2090, 1, 1), timez
 
 
 def _han(text: str) -> list[str]:
-    return re.findall("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]", text)
+    return re.findall(f"[{HAN_CLASS}]", text)
 
 
 def _is_subsequence(short: list[str], long: list[str]) -> bool:
@@ -209,7 +210,7 @@ def test_the_window_admits_only_its_days(text, tz, now, earliest):
     reason = window.rejects(iso)
     day = window.day_of(iso)
     if reason is None:
-        assert earliest <= day <= now.astimezone(dates._zone(tz)).date() + dt.timedelta(days=1)
+        assert earliest <= day <= now.astimezone(clock.zone(tz)).date() + dt.timedelta(days=1)
     else:
         assert reason == ("too_old" if day < earliest else "future")
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.text import clean_body, clean_line, garbled_reason, script_of, strip_annotations
+from archive.chinese import fold, strip_annotations
+from crawler.text import clean_body, clean_line, garbled_reason, han_share, script_of
 from samplesite import seed
 
 
@@ -18,10 +19,25 @@ from samplesite import seed
         ("見附件(1)與(a)項", "見附件(1)與(a)項"),
         ("這是什麼(me)", "這是什麼"),  # toneless syllable after a traditional-only character
         ("的(de)", "的(de)"),  # but not after a character both scripts share
+        ("增长3（tuán）.9%", "增长3.9%"),  # a toned syllable after any character
+        ("第三声 (ǎ)", "第三声 (ǎ)"),  # but not after white space: nothing was annotated
+        ("Python(abc)", "Python(abc)"),
     ],
 )
 def test_strip_annotations(raw, clean):
     assert strip_annotations(raw) == clean
+
+
+def test_fold_is_how_comparisons_read_text():
+    """Search and near-duplicates compare text folded one way: annotations removed, NFKC,
+    simplified script, lower case; real parentheses stay."""
+    assert fold("王清憲參加代表團(tuán)審議") == "王清宪参加代表团审议"
+    assert fold("ＣＢＡ聯(lián)賽①") == "cba联赛1"
+    assert fold("見附件(1)與(a)項") == "见附件(1)与(a)项"
+
+
+def test_han_characters_beyond_the_bmp_are_han():
+    assert han_share("𠮷野家吃饭") == 1.0  # 𠮷: CJK Extension B
 
 
 def test_clean_line_normalizes_spaces_entities_and_invisibles():
@@ -74,11 +90,12 @@ def test_correct_text_is_not_mojibake(name):
 def test_what_correct_text_scores_stays_far_below_the_thresholds():
     from charset_normalizer.md import mess_ratio
 
-    from crawler.text import COMMON_HAN_SHARE, MOJIBAKE_MESS_RATIO, RARE_HAN_SHARE, _CJK, _measurable, han_plausibility
+    from crawler.text import (COMMON_HAN_SHARE, MOJIBAKE_MESS_RATIO, RARE_HAN_SHARE, _CJK_AND_SYMBOLS, _measurable,
+                              han_plausibility)
 
     for name in CORRECT:
         text = _measurable(sample(name))
-        assert mess_ratio(_CJK.sub(" ", text), maximum_threshold=1.0) < MOJIBAKE_MESS_RATIO / 5, name
+        assert mess_ratio(_CJK_AND_SYMBOLS.sub(" ", text), maximum_threshold=1.0) < MOJIBAKE_MESS_RATIO / 5, name
         count, rare, common = han_plausibility(text)
         if count:
             assert rare < RARE_HAN_SHARE / 5 and common > COMMON_HAN_SHARE * 1.5, name

@@ -12,23 +12,22 @@ import datetime as dt
 import re
 from functools import cached_property
 
+from archive import clock
 from crawler import dates
-from crawler.pages.layout import class_words, is_chrome_tag, link_text_len, longer_than, text_of
+from crawler.pages.chrome import class_words, is_chrome_tag
+from crawler.pages.elementtext import link_text_len, longer_than, text_of
 from crawler.pages.metadata import PUBLISHED_META, script_dates
 from crawler.pages.vocabulary import (AUTHOR_LABEL, BOILERPLATE, BYLINE_FIELDS, BYLINE_HINT, DATE_CHROME_NAMES,
-                                      DATE_CHROME_WORDS, EDITOR_BEFORE, NAME, NAME_WITH_LATIN, NO_BYLINE_TAGS,
-                                      NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, OUTLET_NAME, SIGNATURE_END,
-                                      SIGNATURE_LINE, SIGNATURE_START, SKIP_TAGS, SOURCE, SOURCE_WORDS, WEEKDAY)
+                                      DATE_CHROME_WORDS, EDITOR_BEFORE, INLINE_TAGS, NAME, NAME_WITH_LATIN,
+                                      NO_BYLINE_TAGS, NOT_NAME_START, NOT_NAMES, NOT_PUBLICATION, OUTLET_NAME,
+                                      SIGNATURE_END, SIGNATURE_LINE, SIGNATURE_START, SKIP_TAGS, SOURCE,
+                                      SOURCE_WORDS, SPACED_NAME, WEEKDAY)
 from crawler.text import clean_line
 from crawler.urls import date_from_url
 
 # A page date this many days away from the date in the URL path loses to the URL's date.
 URL_DATE_TOLERANCE_DAYS = 31
 _YEAR = re.compile(r"(?:19|20)\d\d")
-# A two-character name printed with its characters spaced out ("本报记者  韩   鑫").
-_SPACED_NAME = re.compile(r"^([\u4e00-\u9fff])[ 　]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
-# Inline elements that hold one field of a byline line ("<span>2021-02-02</span> · <span>青岛早报</span>").
-_INLINE_TAGS = {"span", "em", "i", "b", "strong", "font", "small", "a", "time", "label", "cite"}
 # Characters of a byline line, at most.
 _MAX_LINE_CHARS = 200
 
@@ -40,10 +39,7 @@ class BylineFields:
     def date_window(self) -> dates.DateWindow:
         """The publication days the page can give (:class:`crawler.dates.DateWindow`): from
         ``earliest`` (NEWS_EARLIEST_DATE) to the day after the fetch, in the site's timezone."""
-        try:
-            now = dt.datetime.fromisoformat(self.fetched_at)
-        except (TypeError, ValueError):
-            now = dt.datetime.now(dt.timezone.utc)
+        now = clock.instant(self.fetched_at, "UTC") or clock.now_utc()  # fetch times are UTC
         return dates.DateWindow(now, self.timezone, self.earliest)
 
     @property
@@ -286,7 +282,7 @@ class BylineFields:
         """The text of the line ``el`` is part of: ``el``'s own, or, for an inline element,
         its block's (at most _MAX_LINE_CHARS characters)."""
         node = el
-        while node.tag in _INLINE_TAGS:
+        while node.tag in INLINE_TAGS:
             parent = node.getparent()
             if parent is None or longer_than(parent, _MAX_LINE_CHARS):
                 break
@@ -379,7 +375,7 @@ class BylineFields:
     def _names_after_label(text: str) -> str | None:
         names: list[str] = []
         for m in AUTHOR_LABEL.finditer(text):
-            rest = _SPACED_NAME.sub(r"\1\2", text[m.end():].strip())  # "韩   鑫" -> "韩鑫"
+            rest = SPACED_NAME.sub(r"\1\2", text[m.end():].strip())  # "韩   鑫" -> "韩鑫"
             latin = NAME_WITH_LATIN.match(rest)
             if latin:
                 return latin[0]

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from parsel import Selector, SelectorList
 
+from archive.clock import DEFAULT_TIMEZONE
 from crawler.dates import EARLIEST_DATE, earliest_date
 
 
@@ -75,7 +76,7 @@ def check_timezone(name: str, where: str = "NEWS_TIMEZONE") -> None:
 class RuleBook:
     """All per-site rules; :meth:`for_url` picks the one for a page (or the empty rule)."""
 
-    def __init__(self, rules: dict[str, SiteRule] | None = None, default_timezone: str = "Asia/Shanghai",
+    def __init__(self, rules: dict[str, SiteRule] | None = None, default_timezone: str = DEFAULT_TIMEZONE,
                  earliest: dt.date = EARLIEST_DATE):
         self.rules = {k.lower(): v for k, v in (rules or {}).items()}
         self.default_timezone = default_timezone
@@ -91,7 +92,7 @@ class RuleBook:
             except (OSError, ValueError) as exc:
                 raise ValueError(f"cannot read NEWS_SITE_RULES_FILE {path}: {exc}") from exc
         rules = {host: SiteRule.from_dict(data, where=f"rules for {host}") for host, data in raw.items()}
-        timezone = settings.get("NEWS_TIMEZONE", "Asia/Shanghai")
+        timezone = settings.get("NEWS_TIMEZONE", DEFAULT_TIMEZONE)
         check_timezone(timezone)
         return cls(rules, timezone, earliest_date(settings.get("NEWS_EARLIEST_DATE", EARLIEST_DATE)))
 

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import re
 
+from archive.chinese import HAN_CLASS
+
+# One Han character, as a piece of the patterns below.
+HAN = f"[{HAN_CLASS}]"
+
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "TechArticle", "ScholarlyArticle",
                  "LiveBlogPosting", "Report", "SocialMediaPosting", "DiscussionForumPosting"}  # not "Blog": the blog's home
@@ -53,7 +58,7 @@ LABELS = (r"责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|
 BOILERPLATE = re.compile(
     r"^\s*[（(【\[]?\s*(?:(?:" + LABELS + r")\s*[:：]|(?:" + LABELS + r")(?=.{0,16}$)|"
     # any kind of editor with a colon: 流程编辑：, 视频编辑：, 图片编辑：
-    r"[\u4e00-\u9fff]{1,4}(?:编辑|編輯)\s*[:：]|"
+    + HAN + r"{1,4}(?:编辑|編輯)\s*[:：]|"
     r"(?:分享到|扫一扫|掃一掃|扫码|掃碼|长按|長按|识别二维码|識別二維碼|点击进入|點擊進入|点击查看|字体|字號|字号|【?打印|【?关闭|【?關閉|"
     r"【?纠错|【?糾錯|点击关注|點擊關注|"
     r"上一篇|下一篇|上一页|下一页|返回顶部|返回首頁|返回首页|更多>>|第\s*\d+\s*页\s*/\s*共|<<\s*上一页)|"
@@ -61,7 +66,7 @@ BOILERPLATE = re.compile(
     r"《\s*[^》]{2,16}\s*》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[\w\s]{0,8}版\s*[)）]\s*$)"
 )
 # Picture captions and credits as lines of their own: "资料图：…", "图为…", "… 记者 朱奕奕 图",
-# "新京报资料图", "… 摄" (short lines that do not end as a sentence: layout.is_prose checks).
+# "新京报资料图", "… 摄" (short lines that do not end as a sentence: prose.is_prose checks).
 CAPTION = re.compile(r"^\s*(?:资料图|資料圖|图为|圖為|图片[:：]|圖片[:：]|图片来源|圖片來源|图片由|圖片由|图/|圖/|图：|圖：)|"
                      r"(?:资料图|資料圖|供图|供圖|摄|攝|\s图|\s圖)\s*$")
 CAPTION_MAX_LEN = 60
@@ -90,10 +95,10 @@ SOURCE = re.compile(r"(?<!图片)(?<!圖片)(?<![图圖])(?:来源|來源|稿源
 # "扫码看新闻") nor a greeting.
 _MEDIA_ENDINGS = r"网|網|报|報|新闻|新聞|在线|在線|台|客户端|客戶端"
 OUTLET_NAME = re.compile(r"^(?!.*(?:更多|相关|相關|返回|查看|点击|點擊|分享|扫码|掃碼|订阅|訂閱|关注|關注|下载|下載|欢迎|歡迎))"
-                         r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]{1,13}(?:" + _MEDIA_ENDINGS
+                         "[" + HAN_CLASS + "A-Za-z][" + HAN_CLASS + "A-Za-z0-9]{1,13}(?:" + _MEDIA_ENDINGS
                          + r"|刊|社|号|號|传媒|傳媒|融媒|发布|發佈)$")
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|記者|撰文|撰稿|采写|採寫|本报记者|本報記者)\s*[:：]?\s*|(?:^|\s)文\s*[/／:：]\s*")
-NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)*)$")
+NAME = re.compile("^(?:" + HAN + "{2,4}|" + HAN + "{1,3}·" + HAN + "{1,6}|[A-Z][a-z]+(?: [A-Z][a-z]+)*)$")
 NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責任編輯", "实习生", "實習生", "摄影", "攝影",
              "报道", "報道", "报导", "報導", "来源", "來源", "发布", "發佈", "发布时间", "發佈時間",
              "时间", "時間", "日期", "本报", "本報", "综合", "綜合", "整理", "摄", "攝", "文", "图", "圖",
@@ -101,13 +106,13 @@ NOT_NAMES = {"通讯员", "通訊員", "编辑", "編輯", "责任编辑", "責�
 # Reporter signatures inside the body: "（记者 刘涛）", "（常书香 马丹阳）", "(信报记者 蔡雪婧)",
 # "（姚峰 上海报道）" closing the last paragraph; "本报记者罗科苏盈发自北京", "□ 本报记者 葛灵丹",
 # "执笔人：…" as a line of their own.
-_CN_NAMES = r"[\u4e00-\u9fff]{2,4}(?:[ 　、，,][\u4e00-\u9fff]{2,4}){0,5}?"
+_CN_NAMES = HAN + "{2,4}(?:[ 　、，,]" + HAN + "{2,4}){0,5}?"
 # Closing a paragraph, a parenthesis is a signature only with 记者 or 报道 in it, or with two
 # names or more ("（常书香 马丹阳）"): "（同比）", "（新华社）", "（未完待续）" are not.
 SIGNATURE_END = re.compile(
-    r"[（(]\s*(?:(?:[\u4e00-\u9fff]{0,6}(?:记者|記者))\s*(?P<reporters>" + _CN_NAMES + r")"
-    r"|(?P<reported>" + _CN_NAMES + r")\s*(?:[\u4e00-\u9fff]{2,4})?(?:报道|報道)"
-    r"|(?P<names>[\u4e00-\u9fff]{2,3}(?:[ 　、，,][\u4e00-\u9fff]{2,3}){1,5}))\s*[)）]\s*$")
+    r"[（(]\s*(?:(?:" + HAN + r"{0,6}(?:记者|記者))\s*(?P<reporters>" + _CN_NAMES + r")"
+    r"|(?P<reported>" + _CN_NAMES + r")\s*(?:" + HAN + r"{2,4})?(?:报道|報道)"
+    r"|(?P<names>" + HAN + "{2,3}(?:[ 　、，,]" + HAN + r"{2,3}){1,5}))\s*[)）]\s*$")
 # A signature line: a strong label ("本报记者罗科苏盈发自北京", "执笔人：…") or 记者 with a space
 # or colon before the names ("记者节快乐" is no signature).
 SIGNATURE_LINE = re.compile(r"^\W{0,3}(?:(?:本报记者|本報記者|执笔人|執筆人|执笔|執筆|撰稿人)\s*[:：]?|(?:记者|記者)[\s:：]+)\s*"
@@ -119,7 +124,11 @@ SIGNATURE_START = re.compile(r"^.{0,40}?[（(【\[][^）)】\]]{0,20}?(?:记者|
 # Labels after which a name is an editor's, not an author's.
 EDITOR_BEFORE = re.compile(r"(?:编辑|編輯|责编|責編|编审|編審|审核|審核|校对|校對)\s*[:：]?\s*$")
 # A name with its Latin form: "周思博 (Joel Spolsky)".
-NAME_WITH_LATIN = re.compile(r"^[\u4e00-\u9fff]{2,4}\s*[（(][A-Z][A-Za-z .'-]+[)）]")
+NAME_WITH_LATIN = re.compile("^" + HAN + r"{2,4}\s*[（(][A-Z][A-Za-z .'-]+[)）]")
+# A two-character name printed with its characters spaced out ("本报记者  韩   鑫").
+SPACED_NAME = re.compile(f"^({HAN})[ 　]+({HAN})(?!{HAN})")
+# Inline elements that hold one field of a byline line ("<span>2021-02-02</span> · <span>青岛早报</span>").
+INLINE_TAGS = {"span", "em", "i", "b", "strong", "font", "small", "a", "time", "label", "cite"}
 # Words that continue a sentence, never start a name after a label ("作者的劳动").
 NOT_NAME_START = ("的", "之", "是", "在", "和", "与", "與", "们", "們", "简介", "簡介")
 # Own text that may be (part of) a byline: a label or a year.
