@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from archive import search
+from archive import searchindex
+from archive.captures import payload_digest
 from archive.migrations import migrations
-from archive.store import payload_digest
+from archive.tokenizer import index_tokens
 
 # PRAGMA integrity_check stops after this many findings (a badly damaged file has thousands).
 MAX_INTEGRITY_FINDINGS = 100
@@ -65,7 +66,7 @@ def check(db: Database, report: CheckReport) -> Iterator[Problem]:
         report.articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         yield Problem("articles", f"cannot be counted ({exc})")
-    if search.FTS_TABLE in tables:
+    if searchindex.FTS_TABLE in tables:
         yield from _guarded("search index", _search_index(db, report))
     if "captures" in tables:
         yield from _guarded("capture", _captures(db, report))
@@ -110,22 +111,23 @@ def _foreign_keys(db: Database, tables: set[str]) -> Iterator[Problem]:
 def _search_index(db: Database, report: CheckReport) -> Iterator[Problem]:
     """The index's rows against the articles (FTS5's own 'integrity-check' is a write, so
     not run), then a sample of articles searched for by their title."""
-    if search._stale(db):
+    if searchindex.stale(db):
         report.notes.append("the search index was built by another tokenizer version "
-                            "(rebuilt by the next writable open)")
+                            "(rebuilt by the next writer: a crawl or an archive command that writes)")
         return
     queued = {article_id: indexed for article_id, indexed in db.execute(
         "SELECT article_id, indexed FROM search_queue")}
     if queued:
-        report.notes.append(f"{len(queued)} articles wait for the search index (indexed by the next writable open)")
+        report.notes.append(f"{len(queued)} articles wait for the search index "
+                            "(indexed by the next writer: a crawl or an archive command that writes)")
     # the index holds every article not queued, and the queued ones marked indexed
     missing = db.execute(
-        f"SELECT count(*), min(a.id) FROM articles a WHERE a.id NOT IN (SELECT rowid FROM {search.FTS_TABLE}) "
+        f"SELECT count(*), min(a.id) FROM articles a WHERE a.id NOT IN (SELECT rowid FROM {searchindex.FTS_TABLE}) "
         "AND a.id NOT IN (SELECT article_id FROM search_queue WHERE indexed = 0)").fetchone()
     if missing[0]:
         yield Problem("search index", f"{missing[0]} articles are not in the index (the first: article {missing[1]})")
     extra = db.execute(
-        f"SELECT count(*), min(f.rowid) FROM {search.FTS_TABLE} f WHERE f.rowid NOT IN (SELECT id FROM articles) "
+        f"SELECT count(*), min(f.rowid) FROM {searchindex.FTS_TABLE} f WHERE f.rowid NOT IN (SELECT id FROM articles) "
         "AND f.rowid NOT IN (SELECT article_id FROM search_queue WHERE indexed = 1)").fetchone()
     if extra[0]:
         yield Problem("search index", f"{extra[0]} index entries name no article (the first: {extra[1]})")
@@ -135,12 +137,12 @@ def _search_index(db: Database, report: CheckReport) -> Iterator[Problem]:
         "SELECT id, title FROM (SELECT id, title, row_number() OVER (ORDER BY id) AS n FROM articles) "
         "WHERE (n - 1) % ? = 0", [step]
     ):
-        tokens = search.index_tokens(title or "")
+        tokens = index_tokens(title or "")
         if not tokens or article_id in queued:
             continue
         report.searched += 1
         # the tokens hold only letters, digits and Han characters: a plain FTS5 phrase
-        if db.execute(f"SELECT 1 FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH ? AND rowid = ?",
+        if db.execute(f"SELECT 1 FROM {searchindex.FTS_TABLE} WHERE {searchindex.FTS_TABLE} MATCH ? AND rowid = ?",
                       [f'"{tokens}"', article_id]).fetchone() is None:
             lost.append(article_id)
     if lost:

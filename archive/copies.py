@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from archive.reextract import Extractor, capture_group
-from archive.search import sync_index
+from archive.captures import capture_group
+from archive.reextract import Extractor
+from archive.schema import VERSIONED_FIELDS
+from archive.searchindex import sync_index
 from archive.sites import same_site, site_of
-from archive.store import VERSIONED_FIELDS, ArchiveWriter, Outcome
+from archive.store import ArchiveWriter, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ def split_copies(db: Database, extractor: Extractor, *, dry_run: bool = False) -
             for article_id in ids[start:start + BATCH]:
                 _repair(db, writer, extractor, article_id, dry_run, report)
             if not dry_run:
-                sync_index(db)
+                sync_index(db)  # the index commits with the split articles
     if not dry_run:
         writer.link_pending_copies()
     logger.info("split %(split)s copies on other sites (%(new)s new articles), %(left)s URLs left",
@@ -149,7 +151,7 @@ def _split_group(db, writer: ArchiveWriter, extractor: Extractor, article: dict,
     if not _foreign(record["url"], article["site"]):
         report.failed["extracts as a page of the article's own site"] += 1
         return None
-    target = writer.find(record)
+    target = writer.matcher.find(record)
     if target is not None and target["id"] == article["id"]:
         if not dry_run:  # (dry, the article's URL was not given back first)
             report.failed["still found as the same article"] += 1
@@ -210,7 +212,7 @@ def _extract(db, extractor: Extractor, group: _Group, report: SplitReport) -> di
 def _restore_url(db, writer: ArchiveWriter, article: dict, dry_run: bool, report: SplitReport) -> None:
     """An article whose URL is another site's (a copy naming itself canonical took it) gets
     back the first URL of its own site it was known by."""
-    url = writer.own_site_url(article["id"], article["site"])
+    url = writer.matcher.own_site_url(article["id"], article["site"])
     if url is None:
         report.failed["no URL of its own site"] += 1
         return

@@ -11,6 +11,15 @@
 * Canned queries for archivists: search, latest articles per site, articles per day, the
   articles of one day, and an article's versions.
 
+How the search box and the queries reach Datasette, on 0.65 and 1.0 alike: the ``startup``
+hook (in both) gives every attached archive :func:`archive_config`, the block a
+configuration file holds under ``databases: <name>:``. Datasette 1.0 takes table settings
+from its configuration (what ``datasette.yaml`` fills), descriptions from its metadata
+tables (``set_resource_metadata``) and queries from its query store (``add_query``); the
+0.x series reads all of it from its metadata (what ``metadata.yaml`` fills). The hooks 1.0
+removed (``get_metadata``, ``canned_queries``) are not used. What a user configured for an
+archive himself wins over this block.
+
 The plugin never writes to a database: it registers SQL functions and reads the schema
 through a read-only connection, so ``datasette -i news.db`` (immutable) serves a read-only
 archive.
@@ -18,13 +27,16 @@ archive.
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 from functools import lru_cache
 
 from datasette import hookimpl
 
-from archive.db import ArchiveError, connect_readonly
-from archive.search import QueryError, fts_query, parse_query, snippet
+from archive.db import connect_readonly
+from archive.errors import ArchiveError, QueryError
+from archive.schema import VERSIONED_FIELDS
+from archive.search import fts_query, parse_query, snippet
 
 # Matches nothing: what a query without searchable text finds (an error page helps no one).
 _NOTHING = '"\u0001"'
@@ -73,20 +85,17 @@ def _is_archive(path: str | None) -> bool:
         conn.close()
 
 
-_ARCHIVE_TABLES = {
-    "articles": {
-        "fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published_at", "label_column": "title",
-        "description": "One row per article; the search box finds Chinese words in simplified or traditional script.",
-    },
+_ARTICLES = {
+    "fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published_at", "label_column": "title",
+    "description": "One row per article; the search box finds Chinese words in simplified or traditional script.",
 }
 
 
-@hookimpl
-def get_metadata(datasette, key, database, table):
-    """Search settings for the articles table of every attached news archive (only those:
-    another database's ``articles`` table keeps Datasette's defaults)."""
-    return {"databases": {name: {"tables": _ARCHIVE_TABLES} for name, db in datasette.databases.items()
-                          if _is_archive(getattr(db, "path", None))}}
+
+def _version_meta(table: str) -> str:
+    """The metadata columns of a version in ``table`` (its body is shown last, with its
+    length before it)."""
+    return ", ".join(f"{table}.{f}" for f in VERSIONED_FIELDS if f != "body")
 
 
 CANNED_QUERIES = {
@@ -130,16 +139,17 @@ from articles where substr(published_at, 1, 10) = :day
 order by published_at, site""",
         "params": ["day"],
     },
-    "article_versions": {
+    # (not named after the article_versions table: Datasette 1.0 serves a table before a query)
+    "article_history": {
         "title": "Versions of an article",
         "description": "Every stored version of the article at a URL (or any of its aliases), newest first.",
-        "sql": """
+        "sql": f"""
 with a as (select a.* from articles a join article_urls u on u.article_id = a.id where u.url = :url)
-select a.versions as version, a.last_seen_at as seen_until, a.title, a.published_at, a.author, a.source,
+select a.versions as version, a.last_seen_at as seen_until, {_version_meta("a")},
        length(a.body) as body_chars, a.body
 from a
 union all
-select v.version, v.seen_at, v.title, v.published_at, v.author, v.source, length(v.body), v.body
+select v.version, v.seen_at, {_version_meta("v")}, length(v.body), v.body
 from article_versions v join a on v.article_id = a.id
 order by version desc""",
         "params": ["url"],
@@ -147,12 +157,49 @@ order by version desc""",
 }
 
 
-@hookimpl
-def canned_queries(datasette, database, actor):
-    async def queries():
-        db = datasette.get_database(database)
-        if "articles_fts" not in await db.table_names():
-            return {}
-        return CANNED_QUERIES
+def archive_config() -> dict:
+    """What Datasette is told about a news archive, as a configuration file holds it under
+    ``databases: <name>:``: the articles table's search settings and description
+    (``tables``) and the canned queries (``queries``)."""
+    return {"tables": {"articles": dict(_ARTICLES)}, "queries": copy.deepcopy(CANNED_QUERIES)}
 
-    return queries
+
+@hookimpl
+def startup(datasette):
+    async def configure():
+        for name, database in list(datasette.databases.items()):
+            if not _is_archive(getattr(database, "path", None)):
+                continue  # another database's articles table keeps Datasette's defaults
+            if hasattr(datasette, "add_query"):  # Datasette 1.0
+                await _configure(datasette, name, archive_config())
+            else:
+                datasette._metadata_local = _under(datasette._metadata_local or {}, {"databases": {name: archive_config()}})
+
+    return configure
+
+
+async def _configure(datasette, name: str, config: dict) -> None:
+    """Give the archive ``name`` its ``config`` on Datasette 1.0: table settings in the
+    instance configuration, descriptions as metadata, queries in the query store."""
+    descriptions = {table: settings.pop("description") for table, settings in config["tables"].items()}
+    datasette.config = _under(datasette.config or {}, {"databases": {name: {"tables": config["tables"]}}})
+    for table, description in descriptions.items():
+        if "description" not in await datasette.get_resource_metadata(name, table):
+            await datasette.set_resource_metadata(name, table, "description", description)
+    for query_name, query in config["queries"].items():
+        if await datasette.get_query(name, query_name) is None:
+            await datasette.add_query(name, query_name, query["sql"], title=query["title"],
+                                      description=query["description"], parameters=query.get("params"),
+                                      is_trusted=True)
+
+
+def _under(own: dict, defaults: dict) -> dict:
+    """``defaults`` with ``own`` laid over it, key by key at every depth: what is set in
+    ``own`` wins."""
+    merged = copy.deepcopy(defaults)
+    for key, value in own.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _under(value, merged[key])
+        else:
+            merged[key] = value
+    return merged

@@ -5,7 +5,7 @@ hard link or another relative path is one lock, and no side file is made (the
 ``<archive>.lock`` files of earlier versions are harmless and no longer used). The kernel
 releases a flock when its holder dies, even by SIGKILL, so a killed writer never leaves a
 stale lock; its ``crawl_runs`` row, left open, is closed as ``killed`` by the next writer
-(:func:`close_dead_runs`).
+(:func:`archive.runs.close_dead_runs`).
 
 ``flock`` and SQLite's POSIX (``fcntl``) record locks are independent on Linux, so the lock
 never blocks SQLite's readers or writers (on NFS, where Linux emulates flock with fcntl
@@ -29,9 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from archive.db import ArchiveError, ArchiveInUse, utc_now
+from archive.errors import ArchiveError, ArchiveLocked
 
 # A reader's probe (:func:`is_locked`) holds a shared lock for microseconds; a writer that
 # meets one retries this long before it reports the archive in use (seconds).
@@ -40,10 +38,6 @@ _RETRY_EVERY = 0.01
 
 _parked: dict[tuple[int, int], list[int]] = {}  # (st_dev, st_ino) -> unlocked descriptors
 _parked_guard = threading.Lock()
-
-
-class ArchiveLocked(ArchiveInUse):
-    """Another process holds the archive."""
 
 
 def _identity(fd: int) -> tuple[int, int]:
@@ -247,31 +241,6 @@ def is_locked(path: str | Path) -> bool:
         return False
     finally:
         _park(fd)
-
-
-def close_dead_runs(db: Database) -> int:
-    """Close the crawl runs whose writer died (``ended_at`` NULL): ``ended_at`` now,
-    ``finish_reason`` ``killed``. Returns how many. Call only while holding the archive's
-    :class:`ArchiveLock` (a crawl's own open run would be closed otherwise); a process
-    without it uses :func:`close_dead_runs_if_free`."""
-    with db.atomic():
-        return db.execute(
-            "UPDATE crawl_runs SET ended_at = ?, finish_reason = 'killed' WHERE ended_at IS NULL", [utc_now()]
-        ).rowcount
-
-
-def close_dead_runs_if_free(db: Database, path: str | Path) -> int:
-    """:func:`close_dead_runs` for a process that does not hold the lock, when no writer
-    does: the lock is probed inside an immediate write transaction, so a crawl that starts
-    meanwhile cannot have its new run row closed (it waits for the transaction to insert
-    it). Returns how many runs were closed."""
-    if is_locked(path) or db.execute("SELECT 1 FROM crawl_runs WHERE ended_at IS NULL LIMIT 1").fetchone() is None:
-        return 0  # (a running crawl: no write transaction to wait for)
-    with db.conn:
-        db.execute("BEGIN IMMEDIATE")
-        if is_locked(path):
-            return 0
-        return close_dead_runs(db)
 
 
 class FileIdentity:

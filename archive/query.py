@@ -5,15 +5,18 @@ All user text reaches SQLite as bound parameters; no SQL is built from it.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO
 
 from sqlite_utils import Database
 
 from archive import search
-from archive.db import ArchiveError
+from archive.errors import ArchiveError
 from archive.neardup import PUBLISHED_ORDER
+from archive.schema import VERSIONED_FIELDS
 
 # The export's fields, in order (the contract other tools read).
 EXPORT_FIELDS = (
@@ -65,6 +68,22 @@ def export_rows(
         params["fts"] = search.parse_query(query).fts
         where += f" AND a.id IN ({search.matching_ids_sql()})"
     yield from _export_where(db, where, params)
+
+
+def write_records(out: IO[str], fmt: str, records: Iterable[dict]) -> None:
+    """Write export records to ``out`` as ``fmt``: ``jsonl`` (one JSON object per line) or
+    ``csv`` (a header of :data:`EXPORT_FIELDS`, then one row per record, its lists as JSON
+    arrays). The records' lists are replaced by their JSON text in CSV."""
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for record in records:
+        record["aliases"] = json.dumps(record["aliases"], ensure_ascii=False)
+        record["related_urls"] = json.dumps(record["related_urls"], ensure_ascii=False)
+        writer.writerow(record)
 
 
 def _export_where(db: Database, where: str, params: dict) -> Iterator[tuple[int, int | None, dict]]:
@@ -137,7 +156,7 @@ def history(db: Database, url: str) -> list[dict]:
     row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
     if row is None:
         raise ArchiveError(f"no archived article has the URL {url}")
-    fields = "title, published_at, author, source, body"
+    fields = ", ".join(VERSIONED_FIELDS)
     cursor = db.execute(
         f"SELECT version, seen_at, {fields} FROM article_versions WHERE article_id = :id "
         f"UNION ALL SELECT versions, last_seen_at, {fields} FROM articles WHERE id = :id ORDER BY 1",
@@ -153,7 +172,7 @@ def version_diff(old: dict, new: dict) -> list[str]:
     import difflib
 
     lines = [f"{name}: {old[name]!r} -> {new[name]!r}"
-             for name in ("title", "published_at", "author", "source") if old[name] != new[name]]
+             for name in VERSIONED_FIELDS if name != "body" and old[name] != new[name]]
     lines += list(difflib.unified_diff(
         (old["body"] or "").split("\n\n"), (new["body"] or "").split("\n\n"),
         fromfile=f"version {old['version']}", tofile=f"version {new['version']}", lineterm="", n=1,

@@ -11,7 +11,6 @@ capture_extractor``); this module does not depend on it.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import zlib
 from collections import Counter
@@ -20,15 +19,19 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from archive.db import ArchiveError
+from archive.captures import capture_group
+from archive.errors import ArchiveError
+from archive.schema import VERSIONED_FIELDS, fill_gaps
+from archive.searchindex import sync_index
 from archive.store import ArchiveWriter
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_EXTRACTOR = "crawler.extract:capture_extractor"
 BATCH = 200  # articles re-extracted per write transaction
-# Fields compared and updated; ``related`` is the related list (URLs and anchor texts).
-FIELDS = ("title", "published_at", "author", "source", "body", "related")
+# Fields compared and updated: the versioned ones and ``related``, the related list (URLs and
+# anchor texts).
+FIELDS = (*VERSIONED_FIELDS, "related")
 
 Extractor = Callable[[list[dict]], dict]
 
@@ -66,20 +69,6 @@ def load_extractor(spec: str, **options) -> Extractor:
     return extractor
 
 
-def capture_group(db: Database, capture_id: int) -> list[dict]:
-    """The capture ``capture_id`` (a first page) and its continuation pages, in page order, as
-    an extractor takes them: dicts with id, url, fetched_at, status, response_headers
-    (``[name, value]`` pairs) and body (the payload as received). Raises zlib.error for a
-    damaged capture."""
-    rows = db.execute(
-        "SELECT id, url, fetched_at, status, response_headers, body FROM captures "
-        "WHERE id = ? OR part_of = ? ORDER BY (id != ?), page, id", [capture_id, capture_id, capture_id],
-    ).fetchall()
-    return [{"id": i, "url": url, "fetched_at": at, "status": status,
-             "response_headers": json.loads(headers or "[]"), "body": zlib.decompress(body)}
-            for i, url, at, status, headers, body in rows]
-
-
 def _related(db: Database, article_id: int) -> list[dict]:
     return [{"url": u, "text": t or ""} for u, t in db.execute(
         "SELECT url, anchor_text FROM related_links WHERE article_id = ? ORDER BY position", [article_id])]
@@ -101,9 +90,7 @@ def reextract(db: Database, extractor: Extractor, *, name: str = DEFAULT_EXTRACT
             for article_id in ids[start:start + BATCH]:
                 _one(db, writer, extractor, article_id, name, dry_run, report)
             if not dry_run:
-                from archive.search import sync_index
-
-                sync_index(db)
+                sync_index(db)  # the index commits with the new versions
     if not dry_run:
         writer.link_pending_copies()
     return report
@@ -124,12 +111,12 @@ def _one(db, writer, extractor, article_id, name, dry_run, report) -> None:
         report.failed[str(reason)] += 1
         logger.info("re-extraction failed for %(url)s: %(exc)s", {"url": existing["url"], "exc": exc})
         return
-    stored = {**{f: existing[f] for f in FIELDS if f != "related"}, "related": _related(db, article_id)}
+    stored = {**{f: existing[f] for f in VERSIONED_FIELDS}, "related": _related(db, article_id)}
     fresh = {f: record.get(f) for f in FIELDS}
     fresh["related"] = [{"url": r["url"], "text": r.get("text", "")} for r in record.get("related") or []]
     # as when copies merge: what the capture does not tell (a byline another copy gave)
     # keeps its stored value; re-extraction corrects, it never erases
-    fresh = {f: fresh[f] if fresh[f] not in (None, [], "") else stored[f] for f in FIELDS}
+    fresh = fill_gaps(fresh, stored, FIELDS)
     changed = [f for f in FIELDS if fresh[f] != stored[f]]
     if not changed:
         return

@@ -24,6 +24,8 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from archive import query
 
@@ -62,9 +64,6 @@ def write_warc(
     """Write the captures of the selected articles (filters as :func:`query.export_records`)
     to ``out``; returns counts: ``articles``, ``captures``, ``without_capture`` (articles
     archived before captures were kept) and ``unreadable`` (damaged captures, skipped)."""
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     info = writer.create_warcinfo_record(filename, {
         "software": SOFTWARE, "format": "WARC File Format 1.1",
@@ -75,50 +74,63 @@ def write_warc(
     counts = {"articles": 0, "captures": 0, "without_capture": 0, "unreadable": 0}
     for article_id, current, record in query.export_rows(db, site=site, since=since, until=until, query=text):
         response_ids: dict[int, tuple[str, str, str]] = {}
-        for (cap_id, url, fetched_at, status, protocol, method, req_headers, resp_headers,
-             body) in db.execute(_CAPTURES_SQL, [article_id]).fetchall():
+        for row in db.execute(_CAPTURES_SQL, [article_id]).fetchall():
             try:
-                payload = zlib.decompress(body)
+                response_ids[row[0]] = _write_capture(writer, row, info_id)
             except zlib.error:
                 counts["unreadable"] += 1  # a damaged capture: skipped, the rest is written
                 continue
-            date = _warc_date(fetched_at)
-            parts = urlsplit(url)
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            request = writer.create_warc_record(
-                url, "request",
-                http_headers=StatusAndHeaders(
-                    f"{method or 'GET'} {path} {protocol or 'HTTP/1.1'}",
-                    [("Host", parts.netloc), *[tuple(h) for h in json.loads(req_headers or "[]")]],
-                    is_http_request=True),
-                warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
-            )
-            response = writer.create_warc_record(
-                url, "response", payload=io.BytesIO(payload), length=len(payload),
-                http_headers=StatusAndHeaders(
-                    f"{status} {_REASONS.get(status, 'OK' if status < 300 else '')}".strip(),
-                    _response_headers(json.loads(resp_headers or "[]"), len(payload)),
-                    protocol=protocol or "HTTP/1.1"),
-                warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
-            )
-            writer.write_request_response_pair(request, response)
-            response_ids[cap_id] = (response.rec_headers.get_header("WARC-Record-ID"), url, date)
             counts["captures"] += 1
         counts["articles"] += 1
-        refers = response_ids.get(current)  # None: no capture kept, or a damaged one
         if current is None:
             counts["without_capture"] += 1
-        data = json.dumps(record, ensure_ascii=False).encode()
-        headers = {"WARC-Warcinfo-ID": info_id}
-        if refers is not None:
-            headers.update({"WARC-Refers-To": refers[0], "WARC-Concurrent-To": refers[0],
-                            "WARC-Refers-To-Target-URI": refers[1], "WARC-Refers-To-Date": refers[2],
-                            "WARC-Date": refers[2]})
-        writer.write_record(writer.create_warc_record(
-            f"urn:newsarchive:article:{record['url']}", "metadata", payload=io.BytesIO(data), length=len(data),
-            warc_content_type="application/json", warc_headers_dict=headers,
-        ))
+        # None: no capture kept, or a damaged one
+        _write_metadata(writer, record, response_ids.get(current), info_id)
     return counts
+
+
+def _write_capture(writer: WARCWriter, row: tuple, info_id: str) -> tuple[str, str, str]:
+    """Write one capture (a :data:`_CAPTURES_SQL` row) as a request and a response record;
+    returns the response's record id, URL and date. Raises zlib.error for a damaged capture
+    (before writing anything)."""
+    _, url, fetched_at, status, protocol, method, req_headers, resp_headers, body = row
+    payload = zlib.decompress(body)
+    date = _warc_date(fetched_at)
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request = writer.create_warc_record(
+        url, "request",
+        http_headers=StatusAndHeaders(
+            f"{method or 'GET'} {path} {protocol or 'HTTP/1.1'}",
+            [("Host", parts.netloc), *[tuple(h) for h in json.loads(req_headers or "[]")]],
+            is_http_request=True),
+        warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
+    )
+    response = writer.create_warc_record(
+        url, "response", payload=io.BytesIO(payload), length=len(payload),
+        http_headers=StatusAndHeaders(
+            f"{status} {_REASONS.get(status, 'OK' if status < 300 else '')}".strip(),
+            _response_headers(json.loads(resp_headers or "[]"), len(payload)),
+            protocol=protocol or "HTTP/1.1"),
+        warc_headers_dict={"WARC-Date": date, "WARC-Warcinfo-ID": info_id},
+    )
+    writer.write_request_response_pair(request, response)
+    return response.rec_headers.get_header("WARC-Record-ID"), url, date
+
+
+def _write_metadata(writer: WARCWriter, record: dict, refers: tuple[str, str, str] | None, info_id: str) -> None:
+    """Write an article's metadata record (its export as JSON), referring to the response
+    its text was extracted from (``refers``: record id, URL and date; None when unknown)."""
+    data = json.dumps(record, ensure_ascii=False).encode()
+    headers = {"WARC-Warcinfo-ID": info_id}
+    if refers is not None:
+        headers.update({"WARC-Refers-To": refers[0], "WARC-Concurrent-To": refers[0],
+                        "WARC-Refers-To-Target-URI": refers[1], "WARC-Refers-To-Date": refers[2],
+                        "WARC-Date": refers[2]})
+    writer.write_record(writer.create_warc_record(
+        f"urn:newsarchive:article:{record['url']}", "metadata", payload=io.BytesIO(data), length=len(data),
+        warc_content_type="application/json", warc_headers_dict=headers,
+    ))
 
 
 _REASONS = {200: "OK", 201: "Created", 203: "Non-Authoritative Information", 206: "Partial Content"}

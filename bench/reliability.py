@@ -396,7 +396,8 @@ def reader_loop(db_path: str) -> dict:
     each round (every other one opened read-only), and every 2 s ``python -m archive summary``. Returns the rounds, the errors by
     kind and the rounds spent waiting for the archive to exist (not errors)."""
     from archive import query, search
-    from archive.db import ArchiveError, open_archive
+    from archive.db import open_archive
+    from archive.errors import ArchiveError
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -847,7 +848,7 @@ def killed_run_row(h: Harness) -> list[Verdict]:
     with contextlib.closing(read_only(archive)) as conn:
         row = conn.execute("SELECT ended_at, finish_reason FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
     problems = []
-    if shown.code or not line or "running" in line:
+    if shown.code or not line or " .. running" in line:  # a dead run: "not running (killed?)"
         problems.append(f"summary after the kill shows {line.strip() or shown.said()!r}")
     if after.code:
         problems.append(f"the next crawl exited {after.code}: {after.said()}")

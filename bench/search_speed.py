@@ -2,7 +2,7 @@
 
 Builds an archive of realistic Chinese news articles (default 100,000; see
 :func:`article_maker`), indexes it the way a crawl does (triggers queue each article,
-:func:`archive.search.sync_index` indexes the queue), then times ``archive.search.search``
+:func:`archive.searchindex.sync_index` indexes the queue), then times ``archive.search.search``
 (ranked top 20, the total count and the snippets: what ``python -m archive search`` does)
 for 200 queries of each length 1-4 characters. Two query sets per length:
 
@@ -32,7 +32,8 @@ from pathlib import Path
 
 from archive import open_archive
 from archive.chinese import HAN_CLASS
-from archive.search import search, sync_index
+from archive.search import search
+from archive.searchindex import sync_index
 from samplesite import seed, synthetic, texts_dailyqd, texts_jiaodong, texts_pdnews
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -137,7 +138,7 @@ def build(db, n: int, make) -> list[str]:
 
 
 def queries(rng: random.Random, words: list[str], bodies: list[str], length: int) -> dict[str, list[str]]:
-    from archive.search import normalize
+    from archive.tokenizer import normalize
 
     han = re.compile(f"[{HAN_CLASS}]{{{length}}}")
     sets: dict[str, list[str]] = {"words": [], "substrings": []}

@@ -27,9 +27,10 @@ from pathlib import Path
 import pytest
 
 from archive import ArchiveWriter, open_archive
-from archive.db import ArchiveError, ArchiveReadOnly
-from archive.lock import ArchiveLock, ArchiveLocked, close_dead_runs, is_locked
-from archive.search import index_tokens
+from archive.errors import ArchiveError, ArchiveLocked, ArchiveReadOnly
+from archive.lock import ArchiveLock, is_locked
+from archive.runs import close_dead_runs, finish_run, start_run
+from archive.tokenizer import index_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -89,10 +90,10 @@ def built(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("built") / "news.db"
     db = open_archive(path)
     writer = ArchiveWriter(db)
-    run = writer.start_run("news", ["http://news.qingdao.test/"])
+    run = start_run(db, "news", ["http://news.qingdao.test/"])
     writer.save_many([_record(*a) for a in ARTICLES], run)
-    writer.finish_run(run, finish_reason="finished", counts={"pages_fetched": 3, "articles_new": 3}, stats={})
-    writer.start_run("news", ["http://news.qingdao.test/"])  # killed: ended_at stays NULL
+    finish_run(db, run, finish_reason="finished", counts={"pages_fetched": 3, "articles_new": 3}, stats={})
+    start_run(db, "news", ["http://news.qingdao.test/"])  # killed: ended_at stays NULL
     db.close()
     assert not Path(f"{path}-wal").exists()  # checkpointed: the file alone is the archive
     return path
@@ -253,7 +254,37 @@ def test_a_run_left_open_is_running_while_locked_and_killed_when_not(archive):
     assert proc.returncode == 0, proc.stderr
     runs = json.loads(proc.stdout)["runs"]
     assert [(r["id"], r["finish_reason"], r["running"]) for r in runs] == [(2, "killed", False), (1, "finished", False)]
-    assert runs[0]["ended_at"] is not None
+    # shown as killed as it is read; the table is the next writer's to change
+    assert runs[0]["ended_at"] is None
+    assert _runs(archive) == [(1, 1, "finished"), (2, 0, None)]
+    proc = run_archive("neardup", "--db", archive)
+    assert proc.returncode == 0, proc.stderr
+    assert _runs(archive) == [(1, 1, "finished"), (2, 1, "killed")]
+    proc = run_archive("summary", "--db", archive)
+    assert " killed: 0 pages" in _run_line(proc, 2) and "(killed?)" not in _run_line(proc, 2)
+
+
+def test_read_commands_write_nothing_to_a_writable_archive(archive, tmp_path):
+    """Not the search index (another program's change waits for the next writer), not a dead
+    crawl's run row: the file keeps its bytes and its modification time."""
+    with sqlite3.connect(archive) as conn:
+        conn.execute("UPDATE articles SET title = '莱西市召开乡村振兴推进大会' WHERE id = 2")
+    conn.close()
+    os.utime(archive, (1_000_000_000, 1_000_000_000))
+    before = digest(archive)
+    for args in (["summary"], ["stats", "--json"], ["search", "莱西"], ["show", URL], ["history", URL], ["export"],
+                 ["export", "--format", "warc", "--output", tmp_path / "news.warc.gz"], ["check"],
+                 ["reextract", "--dry-run"], ["split-copies", "--dry-run"]):
+        proc = run_archive(*args, "--db", archive)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert digest(archive) == before and archive.stat().st_mtime == 1_000_000_000
+    assert _runs(archive) == [(1, 1, "finished"), (2, 0, None)]
+    with sqlite3.connect(archive) as conn:
+        assert conn.execute("SELECT count(*) FROM search_queue").fetchone() == (1,)
+    conn.close()
+    assert run_archive("neardup", "--db", archive).returncode == 0  # the next writer catches up
+    found = run_archive("search", "推进大会", "--db", archive, "--json")
+    assert [h["url"] for h in json.loads(found.stdout)["results"]] == [ARTICLES[1][0]]
     assert _runs(archive) == [(1, 1, "finished"), (2, 1, "killed")]
 
 

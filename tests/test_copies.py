@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive import ArchiveWriter, open_archive
+from archive.captures import add_captures
 from archive.cli import cli
 from archive.query import export_records
 from archive.search import search
@@ -191,7 +192,7 @@ def _old_archive(path, *, takeover: bool) -> dict:
     with db.conn:
         db.conn.executemany("INSERT INTO article_urls (url, article_id, first_seen_at) VALUES (?, 1, ?)",
                             [(u, cap_b["fetched_at"]) for u in [b["url"], *b["aliases"]]])
-        capture_b = writer._add_captures(1, [cap_b], None)
+        capture_b = add_captures(db, 1, [cap_b], None)
         # a redirect from a third host to A: a URL of another site without a capture
         db.conn.execute("INSERT INTO article_urls (url, article_id, first_seen_at) VALUES ('http://old.test/1.html', 1, ?)",
                         [cap_b["fetched_at"]])

@@ -98,7 +98,7 @@ def test_canned_queries(datasette):
     day = _json(f"{base}/news/articles_of_day.json?_shape=array&day=2021-01-26")
     assert day and all(r["published_at"].startswith("2021-01-26") for r in day)
     url = db.execute("SELECT url FROM articles ORDER BY id LIMIT 1").fetchone()[0]
-    versions = _json(f"{base}/news/article_versions.json?_shape=array&url={urllib.parse.quote(url)}")
+    versions = _json(f"{base}/news/article_history.json?_shape=array&url={urllib.parse.quote(url)}")
     assert [v["version"] for v in versions] == [1]
 
 

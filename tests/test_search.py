@@ -16,7 +16,9 @@ import pytest
 
 from archive import ArchiveWriter, open_archive
 from archive.chinese import HAN_CLASS, to_simplified
-from archive.search import TOKENIZER_VERSION, normalize, search, sync_now
+from archive.search import search
+from archive.searchindex import sync_now
+from archive.tokenizer import TOKENIZER_VERSION, normalize
 from samplesite import seed, texts_dailyqd, texts_jiaodong, texts_pdnews
 
 
