@@ -2,7 +2,7 @@
 metadata, else ``<title>`` without its site-name affixes (the segments the page itself names
 its site or channels by: logo, home link, copyright line, menus), else the title-like element
 just before the body. Mixed into :class:`crawler.pages.article.ArticlePage` (uses its ``sel``,
-``layout``, ``rule``, ``meta()`` and ``json_ld``); returns text (``str``) or ``None``.
+``layout``, ``rule``, ``_ruled()``, ``meta()`` and ``json_ld``); returns text (``str``) or ``None``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import re
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from crawler.pages.layout import SENTENCE_END, class_words, is_prose, link_text_len, longer_than, text_of
-from crawler.pages.vocabulary import (FOOTER, HOME_LINK_TEXT, NAV_WORDS, SITE_NAME_HINT, TITLE_SEPARATOR,
+from crawler.pages.chrome import PAGE_TAGS, class_id, class_words
+from crawler.pages.elementtext import link_text_len, longer_than, text_of
+from crawler.pages.prose import SENTENCE_END, is_footer, is_prose
+from crawler.pages.vocabulary import (HOME_LINK_TEXT, NAV_WORDS, SITE_NAME_HINT, TITLE_SEPARATOR,
                                       TITLE_WORDS)
 from crawler.text import clean_line
 from crawler.urls import absolute, netloc, same_site
@@ -30,9 +32,10 @@ _MAX_SUFFIX, _MAX_PREFIX, _MAX_HINTED_SUFFIX, _MAX_HINTED_PREFIX = 40, 20, 30, 1
 _MAX_CHANNEL_CHARS = 16
 # A block of links around a home link (a menu, a breadcrumb trail): at most this much text.
 _MAX_NAV_BLOCK_CHARS = 1000
-_HOME_PATH = re.compile(r"^/?(?:(?:index|default|main)\.\w+)?$", re.I)
+_HOME_FILE = r"(?:(?:index|default|main)\.\w+)?"  # "index.html" or nothing
+_HOME_PATH = re.compile(rf"^/?{_HOME_FILE}$", re.I)
 # An href that may lead to the home page: a host alone, "/", "./", "../index.html".
-_HOME_HREF = re.compile(r"^(?:(?:https?:)?//[^/?#]+)?(?:\.{0,2}/)*(?:(?:index|default|main)\.\w+)?(?:#.*)?$", re.I)
+_HOME_HREF = re.compile(rf"^(?:(?:https?:)?//[^/?#]+)?(?:\.{{0,2}}/)*{_HOME_FILE}(?:#.*)?$", re.I)
 _MARK_HINT = re.compile(r"logo|nav|menu|crumb", re.I)
 _LATIN = re.compile(r"[a-z0-9]")
 
@@ -54,8 +57,7 @@ class HeadlineFields:
             if tag not in _TITLE_CANDIDATE_TAGS:
                 continue
             if tag not in _HEADING_TAGS:
-                raw = f"{el.get('class', '')} {el.get('id', '')}".lower()
-                if not _TITLE_HINT.search(raw):
+                if not _TITLE_HINT.search(class_id(el).lower()):
                     continue  # cheap test first: most elements have no title-like class
                 names, words = class_words(el)
                 if not (names | words) & TITLE_WORDS and not any("title" in w or "headline" in w for w in names):
@@ -89,11 +91,9 @@ class HeadlineFields:
     @cached_property
     def _headline(self) -> tuple[str | None, object]:
         """``(headline, element)``; the element is None when the text came from metadata."""
-        ruled = self.rule.select(self.sel, "title")
-        if ruled:
-            text = " ".join(t.strip() for t in ruled.xpath("string()").getall() if t.strip())
-            if text:
-                return text, ruled[0].root
+        ruled, text = self._ruled("title")
+        if text:
+            return text, ruled[0].root
         known = [clean_line(str(k)) for k in (self._html_title, self.json_ld.get("headline"), self.meta("og:title"))
                  if isinstance(k, str) and k.strip()]
         for el in self.sel.root.iter("h1"):  # the common case, before looking at every element
@@ -144,6 +144,7 @@ class HeadlineFields:
         return None, None
 
     def title(self) -> str | None:
+        """The headline (see :attr:`_headline`), or None."""
         return self._headline[0]
 
     @cached_property
@@ -179,8 +180,7 @@ class HeadlineFields:
                 continue
             if el.tag.__class__ is not str:
                 continue  # a comment
-            names = (el.get("class") or "") + " " + (el.get("id") or "")
-            if not _MARK_HINT.search(names):
+            if not _MARK_HINT.search(class_id(el)):
                 continue  # cheap test first: most elements have no such class
             words = class_words(el)[1]
             if "logo" in words:
@@ -225,7 +225,7 @@ class HeadlineFields:
     def _footer_lines(self) -> tuple:
         """The page's copyright and licence lines (FOOTER), folded."""
         return tuple(_fold(text_of(el)) for el, own in self.layout.own
-                     if len(own) <= 200 and FOOTER.search(own) and not longer_than(el, 300))
+                     if is_footer(own) and not longer_than(el, 300))
 
     def _names_site(self, segment: str, hint_limit: int) -> bool:
         """True when a segment of ``<title>`` names the site or one of its channels: at most
@@ -310,7 +310,7 @@ def _link_block(a):
     node = a
     for _ in range(3):
         node = node.getparent()
-        if node is None or node.tag in ("body", "html") or longer_than(node, _MAX_NAV_BLOCK_CHARS):
+        if node is None or node.tag in PAGE_TAGS or longer_than(node, _MAX_NAV_BLOCK_CHARS):
             return None
         if sum(1 for _ in node.iter("a")) >= 3:
             return node

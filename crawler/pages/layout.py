@@ -1,46 +1,34 @@
-"""Reading a page's layout: visible text, page chrome, the body container and its paragraphs
-(which lines are article text: :func:`is_prose`).
+"""Reading a page's layout: the chrome around the article, the container of its body (the
+element holding the most paragraph text, with the other chunks of a body split by ads) and
+whether a container is a listing.
 
-Functions take lxml elements (``Selector.root`` and below) and return text (``str``,
-paragraph lines without surrounding white space) or elements. The fields (title, date, people)
-are read in :mod:`crawler.pages.article`.
+:class:`Layout` takes the page's root lxml element; containers are lxml elements, text
+lengths are characters of visible text (white space at the ends of each own text left out),
+paragraphs are ``str`` lines (:mod:`crawler.pages.paragraphs`). The fields (title, date,
+people) are read in :mod:`crawler.pages.article` and the modules it names.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from functools import cached_property
 
 from crawler.dates import text_dates
-from crawler.pages.vocabulary import (AD_LINE, BOILERPLATE, CAPTION, CAPTION_MAX_LEN, SHARE_PROMPT, BOILERPLATE_MAX_LEN, CHROME_NAMES, CHROME_WORDS, FOOTER,
-                                      RELATED_HEADINGS, SKIP_TAGS)
-from crawler.text import clean_line
+from crawler.pages.chrome import PAGE_TAGS, has_chrome_class, hidden, is_chrome_tag, related_containers
+from crawler.pages.elementtext import link_text_len, own_texts, text_lengths, text_of
+from crawler.pages.paragraphs import BLOCK_TAGS, ParagraphReading
+from crawler.pages.vocabulary import SKIP_TAGS
 
-PARAGRAPH_TAGS = {"p", "h2", "h3", "h4", "h5", "blockquote", "pre"}
-BLOCK_TAGS = {"p", "div", "li", "tr", "table", "ul", "ol", "dl", "dd", "dt", "section", "article",
-              "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "center", "main", "form"}
 # Blocks without block children that count as paragraphs when scoring containers: bodies
-# made of ``<div>``s (one per paragraph) score like bodies made of ``<p>``s.
+# made of ``<div>``s (one per paragraph) score like bodies made of ``<p>``s, when they hold
+# MIN_LEAF_BLOCK_CHARS of text that is not link text.
 _LEAF_BLOCKS = {"div", "section", "blockquote", "pre", "article"}
+MIN_LEAF_BLOCK_CHARS = 20
 # Text (characters) a ``<br>``-separated block needs to be a body candidate on its own.
 MIN_BR_BLOCK_CHARS = 80
 # An ancestor holding the page's <h1> or at least this share of the page's text is a wrapper
 # of the article: its class words ("page_container", "penci_sidebar", "l-sidebar-fixed")
 # never disqualify what it holds.
 HOLDER_SHARE = 0.5
-# A block inside the body with this many headline links making this share of its text is a
-# teaser list, not article text (real paragraphs cite with one or two links).
-TEASER_LINKS = 3
-TEASER_DENSITY = 0.3
-# Characters of its own (not link) text that keep a link-rich paragraph in the body.
-PROSE_OUTSIDE_LINKS = 40
-SENTENCE_END = re.compile(r"[。！？!?…]|\.(?:\s|$)")
-# An infobox without class words: FACT_ROWS+ rows of a label (FACT_LABEL_CHARS at most) and
-# a value (FACT_VALUE_CHARS at most).
-FACT_ROWS = 3
-FACT_LABEL_CHARS = 8
-FACT_VALUE_CHARS = 40
 # Body candidates tried, best first, and the paragraph text (characters) one must give.
 CANDIDATES = 3
 MIN_CONTAINER_TEXT = 80
@@ -49,133 +37,9 @@ MIN_LISTING_ITEMS = 4
 MIN_ITEM_LINK_CHARS = 8
 # Paragraph text (characters) a further chunk of a split body needs.
 MIN_CHUNK_CHARS = 40
-_WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
-_INVISIBLE = ("script", "style")
-_SKIP_OWN = ("script", "style", "head", "title", "meta", "html")
 
 
-def text_of(el) -> str:
-    """The visible text of an lxml element, without scripts, styles and comments."""
-    if not len(el):  # no children: a link, a span
-        return "" if el.tag in _INVISIBLE else el.text or ""
-    if el.tag not in _INVISIBLE and next(el.iter(*_INVISIBLE), None) is None:
-        return "".join(el.itertext())  # lxml's own walk (skips comments): the common case
-    return _visible_text(el)
-
-
-def _visible_text(el) -> str:
-    if el.tag in _INVISIBLE:
-        return ""
-    return "".join(text_walk(el, lambda child: isinstance(child.tag, str) and child.tag not in _INVISIBLE))
-
-
-def text_walk(top, enter) -> Iterator[str]:
-    """The text pieces below ``top`` in document order, walked with a stack of child
-    iterators, not recursion (pages nest thousands deep): ``top.text``, then for each child
-    what ``enter(child)`` says: go into it (its text, its children's pieces, its tail), or
-    not (its tail only; ``enter`` takes what it wants of such a child itself)."""
-    yield top.text or ""
-    stack, opened = [iter(top)], [None]
-    while stack:
-        child = next(stack[-1], None)
-        if child is None:
-            stack.pop()
-            done = opened.pop()
-            if done is not None:
-                yield done.tail or ""
-        elif enter(child):
-            yield child.text or ""
-            stack.append(iter(child))
-            opened.append(child)
-        else:
-            yield child.tail or ""
-
-
-def link_text_len(el) -> int:
-    return sum(len(text_of(a).strip()) for a in el.iter("a"))
-
-
-def longer_than(el, limit: int) -> bool:
-    """True when the text inside ``el`` exceeds ``limit`` characters (stops counting there)."""
-    total = 0
-    for piece in el.itertext():
-        total += len(piece)
-        if total > limit:
-            return True
-    return False
-
-
-def class_words(el) -> tuple[set[str], set[str]]:
-    """``(names, words)`` of an element's class and id, lower-cased: whole class names/ids,
-    and the words inside them (split at white space, ``-``, ``_`` and camelCase)."""
-    raw = f"{el.get('class', '')} {el.get('id', '')}"
-    if not raw.strip():
-        return set(), set()
-    names = {n.lower() for n in raw.split()}
-    words = {w.lower() for w in _WORD_SPLIT.split(raw) if w}
-    return names, words
-
-
-def has_chrome_class(el) -> bool:
-    """True when the element's class/id names page chrome (see the vocabulary)."""
-    names, words = class_words(el)
-    return bool(names & CHROME_NAMES or words & CHROME_WORDS)
-
-
-def is_chrome_tag(el) -> bool:
-    """Navigation-like elements. ``<header>``/``<footer>`` inside an ``<article>`` hold the
-    headline and byline, so only site-level ones count."""
-    if el.tag in ("header", "footer"):
-        return not any(a.tag in ("article", "main") for a in el.iterancestors())
-    return el.tag in SKIP_TAGS
-
-
-def hidden(el) -> bool:
-    return "display:none" in (el.get("style") or "").replace(" ", "").lower()
-
-
-def own_texts(elements: list, order: dict) -> list[tuple]:
-    """``(element, own text)`` for every element with text of its own (its text and its
-    children's tails), in page order (``order``: each element's position). ``elements``: the
-    tree in document order (``root.iter()``, comments included), walked once: with lxml.html
-    every element touched costs a lookup."""
-    texts: dict = {}
-    for el in elements:
-        text = el.text
-        if text and el.tag.__class__ is str:  # comments have text too
-            texts[el] = [text]
-        tail = el.tail
-        if tail:
-            parent = el.getparent()
-            if parent is not None:
-                parts = texts.get(parent)
-                if parts is None:
-                    texts[parent] = [tail]
-                else:
-                    parts.append(tail)
-    out = []
-    for el, parts in texts.items():
-        if el.tag not in _SKIP_OWN:
-            own = "".join(parts) if len(parts) > 1 else parts[0]
-            if not own.isspace():
-                out.append((el, own))
-    out.sort(key=lambda item: order[item[0]])
-    return out
-
-
-def text_lengths(elements: list, own: list[tuple]) -> dict:
-    """Characters of visible text under each element (``own`` from :func:`own_texts`)."""
-    lengths = dict.fromkeys(elements, 0)
-    for el, text in own:
-        lengths[el] = len(text.strip())
-    for el in reversed(elements):  # document order reversed: children before parents
-        parent = el.getparent()
-        if parent is not None:
-            lengths[parent] += lengths[el]
-    return lengths
-
-
-class Layout:
+class Layout(ParagraphReading):
     """The layout of one page: chrome, text lengths, the body container, paragraphs."""
 
     def __init__(self, root):
@@ -187,7 +51,7 @@ class Layout:
         self.lengths = text_lengths(self.elements, self.own)
         body = root.find("body")
         self.page_chars = max(self.lengths.get(body if body is not None else root, 0), 1)
-        self.related_list = self.related_containers()
+        self.related_list = related_containers(self.own)
         self.related = set(self.related_list)
         self.headline_holders = {a for h1 in root.iter("h1") for a in h1.iterancestors()}
 
@@ -217,7 +81,7 @@ class Layout:
         node = el
         while node is not None:
             tag = node.tag if isinstance(node.tag, str) else ""
-            if tag in ("body", "html"):
+            if tag in PAGE_TAGS:
                 return False
             if tag and is_chrome_tag(node):
                 return True
@@ -230,28 +94,22 @@ class Layout:
 
     # -- body -------------------------------------------------------------------------------
 
-    def _leaf_block(self, el) -> bool:
-        for d in el.iterdescendants():
-            if isinstance(d.tag, str) and d.tag in BLOCK_TAGS:
-                return False
-        return True
-
     def container_scores(self) -> dict:
         """Paragraph text (characters, link text excluded) each element holds directly, its
         grandparent getting half: the element holding the most is the body's container."""
         scores: dict = {}
         for el in self.root.iter("p", *_LEAF_BLOCKS):
-            if el.tag != "p" and not self._leaf_block(el):
+            if el.tag != "p" and not _leaf_block(el):
                 continue
             length = self.lengths.get(el, 0) - link_text_len(el)
-            if length <= 0 or (el.tag != "p" and length < 20):
+            if length <= 0 or (el.tag != "p" and length < MIN_LEAF_BLOCK_CHARS):
                 continue
             parent = el.getparent()
             if parent is None:
                 continue
             scores[parent] = scores.get(parent, 0) + length
             grand = parent.getparent()
-            if grand is not None and grand.tag not in ("body", "html"):
+            if grand is not None and grand.tag not in PAGE_TAGS:
                 scores[grand] = scores.get(grand, 0) + length / 2
         for br_parent in {br.getparent() for br in self.root.iter("br")}:
             if br_parent is None:
@@ -264,6 +122,7 @@ class Layout:
 
     @cached_property
     def _ranked(self) -> list:
+        """``(element, score)`` of :meth:`container_scores`, the highest first."""
         scores = self.container_scores()
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
@@ -305,7 +164,7 @@ class Layout:
         if best is None or not best.get("class"):
             return [best] if best is not None else []
         signature = (best.tag, best.get("class"))
-        wrappers = {a for a in best.iterancestors() if a.tag not in ("body", "html")}
+        wrappers = {a for a in best.iterancestors() if a.tag not in PAGE_TAGS}
         inside = set(best.iter())
         chunks = [best]
         for el, score in self._ranked:
@@ -337,62 +196,7 @@ class Layout:
                     dated.add(i)
         return len(dated) == len(gaps)
 
-    def lines(self, el) -> str:
-        """Text of ``el`` with ``<br>`` and block children as line breaks, chrome left out."""
-        parts = [el.text or ""]
-        # (children left, text closing the element they belong to); no recursion: pages nest deep
-        stack: list[tuple] = [(iter(el), "")]
-        while stack:
-            child = next(stack[-1][0], None)
-            if child is None:
-                parts.append(stack.pop()[1])
-            elif isinstance(child.tag, str) and not self.is_chrome(child) and child.tag != "br":
-                block = "\n" if child.tag in BLOCK_TAGS else ""
-                parts.append(block + (child.text or ""))
-                stack.append((iter(child), block + (child.tail or "")))
-            else:
-                parts.append("\n" + (child.tail or "") if child.tag == "br" and not self.is_chrome(child)
-                             else child.tail or "")
-        return "".join(parts)
-
-    def paragraphs_of(self, container) -> list[str]:
-        """The paragraphs inside ``container``: its ``<p>``-like blocks, or its ``<br>`` lines."""
-        paragraphs: list[str] = []
-
-        def add(text: str) -> None:
-            paragraphs.extend(line for line in map(clean_line, text.split("\n")) if is_prose(line))
-
-        def link_dense(el) -> bool:
-            """Mostly link text: a link row, unless a ``<p>`` of prose holds the links (a lede
-            with several linked names keeps PROSE_OUTSIDE_LINKS characters of its own text)."""
-            total = len(text_of(el).strip())
-            links = link_text_len(el)
-            if not total or links / total < 0.5:
-                return not total
-            return el.tag != "p" or total - links < PROSE_OUTSIDE_LINKS or not SENTENCE_END.search(text_of(el))
-
-        def enter(child) -> bool:
-            """Go into a block holding ``<p>``s; take the lines of the others here."""
-            if not isinstance(child.tag, str) or self.is_chrome(child):
-                return False
-            if child.tag == "table" and self.fact_box(child, placed_first=not paragraphs):
-                return False  # an infobox without class words: label/value rows, floated or on top
-            if child.tag in PARAGRAPH_TAGS or not any(True for _ in child.iter("p")):
-                if not link_dense(child):
-                    add(self.lines(child))
-                return False
-            return not self.teaser_list(child) and not self.other_post(child, container)
-
-        def walk(top) -> None:
-            """Paragraphs of ``top``'s blocks, descending into those holding ``<p>``s."""
-            for text in text_walk(top, enter):
-                add(text)
-
-        if any(True for _ in container.iter("p")):
-            walk(container)
-        else:
-            add(self.lines(container))
-        return paragraphs
+    # -- listings ---------------------------------------------------------------------------
 
     def listing_items(self, el) -> int:
         """How many of ``el``'s children are items of a listing: blocks whose text starts
@@ -421,74 +225,15 @@ class Layout:
         items = self.listing_items(el)
         return items >= MIN_LISTING_ITEMS and items * 2 >= len(children)
 
-    def fact_box(self, table, placed_first: bool) -> bool:
-        """A table of short label/value rows (中文名 | 王振东, 出生日期 | 1965年3月2日) set beside
-        the text (floated) or before its first paragraph: an infobox, not article text. At
-        least FACT_ROWS such rows, all but one row of the table, no cell of prose length."""
-        if not (placed_first or table.get("align") in ("left", "right") or "float" in (table.get("style") or "")):
-            return False
-        rows = [[c for c in tr if isinstance(c.tag, str) and c.tag in ("th", "td")] for tr in table.iter("tr")]
-        facts = sum(1 for cells in rows if len(cells) == 2 and len(text_of(cells[0]).strip()) <= FACT_LABEL_CHARS
-                    and len(text_of(cells[1]).strip()) <= FACT_VALUE_CHARS)
-        return facts >= FACT_ROWS and facts >= len(rows) - 1
-
-    def other_post(self, el, container) -> bool:
-        """An ``<article>`` inside the body container holding less text than the rest of
-        it: another post (a related or next post), not part of this one."""
-        if el.tag != "article":
-            return False
-        inner = self.lengths.get(el, 0)
-        return inner * 2 < self.lengths.get(container, 0)
-
-    def teaser_list(self, el) -> bool:
-        """A block of headline links with snippets inside the body ("Most read", "Popular"):
-        at least TEASER_LINKS links of headline length, TEASER_DENSITY or more of its text."""
-        headlines = sum(1 for a in el.iter("a") if len(text_of(a).strip()) >= 10)
-        return headlines >= TEASER_LINKS and self.link_density(el) >= TEASER_DENSITY
-
     def link_density(self, el) -> float:
+        """The share (0-1) of ``el``'s text that is link text; 1.0 for an element without text."""
         total = self.lengths.get(el, 0)
         return link_text_len(el) / total if total else 1.0
 
-    # -- related lists ----------------------------------------------------------------------
 
-    def related_containers(self) -> list:
-        """Elements holding the related-article list, found from their heading."""
-        found = []
-        for heading, _ in self.own:
-            if heading.tag == "a":
-                continue
-            own = (heading.text or "").strip()
-            if not own or not RELATED_HEADINGS.match(own):
-                continue
-            if any(True for _ in heading.iter("a")):  # "相关文章：<br>·<a>…</a><br>·<a>…</a>"
-                found.append(heading)
-                continue
-            node = heading
-            for _ in range(4):  # the list is a following sibling of the heading or of an ancestor
-                sibling = node.getnext()
-                while sibling is not None and not any(True for _ in sibling.iter("a")):
-                    sibling = sibling.getnext()
-                if sibling is not None:
-                    # the list is one element (<ul>) or a run of rows/items of one tag (<tr>s)
-                    tag = sibling.tag
-                    while sibling is not None and sibling.tag == tag and any(True for _ in sibling.iter("a")):
-                        found.append(sibling)
-                        sibling = sibling.getnext()
-                    break
-                node = node.getparent()
-                if node is None or node.tag in ("body", "html"):
-                    break
-        return found
-
-
-def is_prose(line: str) -> bool:
-    """False for empty lines, byline/editor/tool lines and site footer lines."""
-    if not line:
-        return False
-    if len(line) <= BOILERPLATE_MAX_LEN and (BOILERPLATE.match(line) or AD_LINE.match(line)):
-        return False
-    if len(line) <= CAPTION_MAX_LEN and (CAPTION.search(line) or SHARE_PROMPT.match(line)) \
-            and not SENTENCE_END.search(line[-1:]):
-        return False
-    return not (len(line) <= 200 and FOOTER.search(line))
+def _leaf_block(el) -> bool:
+    """True when no block element (BLOCK_TAGS) is inside ``el``."""
+    for d in el.iterdescendants():
+        if isinstance(d.tag, str) and d.tag in BLOCK_TAGS:
+            return False
+    return True

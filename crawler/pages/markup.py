@@ -12,6 +12,7 @@ parsed once, as Scrapy parses them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 from parsel import Selector
@@ -28,14 +29,16 @@ _CLOSES = {"p": ("p",), "li": ("li",), "dt": ("dt", "dd"), "dd": ("dt", "dd"), "
            "tr": ("tr", "td", "th"), "td": ("td", "th"), "th": ("td", "th")}
 # Markup tokens: comments, doctype/CDATA, processing instructions, tags (attribute values may
 # hold ">").
-# States of an element while flattening: open in the output, closed early at the depth
-# limit, merged into its twin parent.
-_OPEN, _CLOSED, _MERGED = "open", "closed", "merged"
 _TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)|<![^>]*>|<\?[^>]*>"
     r"|<(?P<end>/?)(?P<name>[A-Za-z][^\s/>]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
     re.S,
 )
+# Where the text of a raw-text element ends: its end tag.
+_RAW_TEXT_END = {name: re.compile(rf"</{re.escape(name)}[\s>/]", re.I) for name in RAW_TEXT}
+# States of an element while flattening: open in the output, closed early at the depth
+# limit, merged into its twin parent.
+_OPEN, _CLOSED, _MERGED = "open", "closed", "merged"
 
 
 def is_too_deep(root) -> bool:
@@ -56,23 +59,30 @@ def flatten(markup: str, max_depth: int = MAX_DEPTH - 2) -> str:
       Blink builds them.
 
     Linear in the length of the markup."""
-    out: list[str] = []
-    # the open elements as the markup has them: [name, state, start tag]
-    stack: list[list] = []
-    emitted: list[list] = []  # the entries of ``stack`` whose element is open in ``out``
-    by_name: dict[str, list[int]] = {}  # name -> positions in ``stack``, innermost last
-    pos = 0
+    nesting = _Nesting(max_depth)
+    out = nesting.out
+    pos = 0  # the markup before ``pos`` is in ``out``
     last_start = -1  # where the last start tag ended
+    for match, name, is_end in _tags(markup):
+        if is_end and not nesting.is_open(name):
+            continue  # an end tag without its element open is left to the parser
+        out.append(markup[pos:match.start()])
+        pos = match.end()
+        if is_end:
+            nesting.close(name)
+            continue
+        tag = match.group()
+        twin = nesting.innermost_tag() == tag and not markup[last_start:match.start()].strip()
+        nesting.open(name, tag, merged=twin)  # a wrapper right inside its twin is merged
+        last_start = pos
+    out.append(markup[pos:])
+    return "".join(out)
 
-    def pop_to(index: int) -> None:
-        """Close stack[index:] (innermost first), in ``out`` too where still open there."""
-        while len(stack) > index:
-            entry = stack.pop()
-            by_name[entry[0]].pop()
-            if entry[1] is _OPEN:
-                emitted.pop()
-                out.append(f"</{entry[0]}>")
 
+def _tags(markup: str) -> Iterator[tuple[re.Match, str, bool]]:
+    """``(match, name, is_end)`` for the start and end tags of ``markup`` in order, the name
+    lower-cased; comments, declarations, start tags of void elements (``<br>``) and the text
+    of raw-text elements (a script's ``"</div>"``) left out."""
     scan = 0
     while (match := _TOKEN.search(markup, scan)) is not None:
         scan = match.end()
@@ -80,41 +90,70 @@ def flatten(markup: str, max_depth: int = MAX_DEPTH - 2) -> str:
         if name is None:
             continue  # comments and declarations stay as they are
         name = name.lower()
-        if match["end"]:
-            positions = by_name.get(name)
-            if positions:  # an end tag without its element open is left to the parser
-                out.append(markup[pos:match.start()])
-                pos = match.end()
-                pop_to(positions[-1])  # writes the end tag if the element is still open
+        is_end = bool(match["end"])
+        if not is_end and name in VOID:
             continue
-        if name in VOID:
-            continue
-        out.append(markup[pos:match.start()])
-        pos = match.end()
-        tag = match.group()
-        if stack and stack[-1][2] == tag and not markup[last_start:match.start()].strip():
-            state = _MERGED  # a wrapper right inside its twin
+        yield match, name, is_end
+        if not is_end and name in RAW_TEXT:  # its text runs to its end tag, whatever it holds
+            end = _RAW_TEXT_END[name].search(markup, scan)
+            scan = end.start() if end else len(markup)
+
+
+class _Nesting:
+    """The elements open while flattening, and the output they are written to (``out``).
+
+    ``stack``: the open elements as the markup has them, ``[name, state, start tag]`` each;
+    ``emitted``: those of them open in ``out``; ``by_name``: name -> their positions in
+    ``stack``, innermost last."""
+
+    def __init__(self, max_depth: int):
+        self.max_depth = max_depth
+        self.out: list[str] = []
+        self.stack: list[list] = []
+        self.emitted: list[list] = []
+        self.by_name: dict[str, list[int]] = {}
+
+    def is_open(self, name: str) -> bool:
+        return bool(self.by_name.get(name))
+
+    def innermost_tag(self) -> str | None:
+        """The start tag (as written) of the innermost open element."""
+        return self.stack[-1][2] if self.stack else None
+
+    def open(self, name: str, tag: str, merged: bool) -> None:
+        """Open an element (``tag``: its start tag as written); ``merged``: read as one with
+        its parent, so nothing is written. Closes first the open element its tag ends (a
+        ``<p>`` before a ``<p>``) and, at the depth limit, the element there."""
+        if merged:
+            state = _MERGED
         else:
             closes = _CLOSES.get(name)
-            if closes and stack and stack[-1][0] in closes:
-                pop_to(len(stack) - 1)
-            if len(emitted) >= max_depth:
-                top = emitted.pop()
+            if closes and self.stack and self.stack[-1][0] in closes:
+                self._pop_to(len(self.stack) - 1)
+            if len(self.emitted) >= self.max_depth:
+                top = self.emitted.pop()
                 top[1] = _CLOSED  # closed here; its end tag, when it comes, is dropped
-                out.append(f"</{top[0]}>")
+                self.out.append(f"</{top[0]}>")
             state = _OPEN
-            out.append(tag)
-        last_start = pos
+            self.out.append(tag)
         entry = [name, state, tag]
-        stack.append(entry)
+        self.stack.append(entry)
         if state is _OPEN:
-            emitted.append(entry)
-        by_name.setdefault(name, []).append(len(stack) - 1)
-        if name in RAW_TEXT:  # its text runs to its end tag, whatever it holds
-            end = re.compile(rf"</{re.escape(name)}[\s>/]", re.I).search(markup, pos)
-            scan = end.start() if end else len(markup)
-    out.append(markup[pos:])
-    return "".join(out)
+            self.emitted.append(entry)
+        self.by_name.setdefault(name, []).append(len(self.stack) - 1)
+
+    def close(self, name: str) -> None:
+        """Close the innermost open ``name`` and the elements inside it (see :meth:`_pop_to`)."""
+        self._pop_to(self.by_name[name][-1])
+
+    def _pop_to(self, index: int) -> None:
+        """Close stack[index:] (innermost first), in ``out`` too where still open there."""
+        while len(self.stack) > index:
+            entry = self.stack.pop()
+            self.by_name[entry[0]].pop()
+            if entry[1] is _OPEN:
+                self.emitted.pop()
+                self.out.append(f"</{entry[0]}>")
 
 
 def page_tree(response) -> tuple[Selector, str]:

@@ -15,23 +15,33 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawler.items import RelatedLink
-from crawler.pages.layout import text_of
+from crawler.pages.elementtext import text_of
 from crawler.pages.vocabulary import ALTERNATE_TEXT, COPY_HOST, COPY_URL
 from crawler.text import ELLIPSIS_END as _CUT
 from crawler.text import clean_line
 from crawler.urls import absolute, canonicalize, first_page_of
 
 
-def is_copy_url(url: str) -> bool:
-    """True for the URL of a print or mobile copy (``/print/``, ``/m/``, ``?mobile=1``,
-    ``m.example.cn`` ...)."""
+# hrefs that lead to no page
+_NOT_LINKS = ("javascript:", "#", "mailto:")
+
+
+def is_copy_path(url: str) -> bool:
+    """True for a URL whose path or query marks a print or mobile copy (``/print/``, ``/m/``,
+    ``?mobile=1`` ...)."""
     parts = urlsplit(url)
-    return bool(COPY_URL.search(parts.path + "?" + parts.query) or COPY_HOST.match(parts.hostname or ""))
+    return bool(COPY_URL.search(parts.path + "?" + parts.query))
+
+
+def is_copy_url(url: str) -> bool:
+    """True for the URL of a print or mobile copy: by its path (:func:`is_copy_path`) or its
+    host (``m.example.cn`` ...)."""
+    return is_copy_path(url) or bool(COPY_HOST.match(urlsplit(url).hostname or ""))
 
 
 class ArticleNavigation:
     """The links of one article page. ``related_containers``: the elements holding its
-    related list (found by :class:`crawler.pages.layout.Layout`)."""
+    related list (:func:`crawler.pages.chrome.related_containers`)."""
 
     def __init__(self, url: str, sel: Selector, related_containers: list, base: str | None = None):
         self.url = url
@@ -44,10 +54,10 @@ class ArticleNavigation:
         if anchors is None:
             anchors = [a for container in self.related_containers for a in container.iter("a")]
         links, seen = [], set()
-        own = canonicalize(self.url)
+        own = self.own
         for a in anchors:
             href = (a.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "#", "mailto:")):
+            if not href or href.startswith(_NOT_LINKS):
                 continue
             url = absolute(self.base, href)
             if url is None or url in seen or url == own or not url.startswith("http"):
@@ -65,7 +75,7 @@ class ArticleNavigation:
         found: dict[str, str] = {}
         for a in self.sel.root.iter("a"):
             href = (a.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "#", "mailto:")):
+            if not href or href.startswith(_NOT_LINKS):
                 continue
             url = absolute(self.base, href, canonical=False)
             if url is None:
@@ -89,9 +99,9 @@ class ArticleNavigation:
         article_id = re.findall(r"\d{4,}", urlsplit(self.url).path)
         if article_id:
             for a in self.sel.root.iter("a"):
-                if ALTERNATE_TEXT.search(text_of(a)) and article_id[-1] in (a.get("href") or ""):
+                if article_id[-1] in (a.get("href") or "") and ALTERNATE_TEXT.search(text_of(a)):
                     urls.append(a.get("href"))
-        own = canonicalize(self.url)
+        own = self.own
         out = []
         for href in urls:
             url = absolute(self.base, href)
@@ -103,27 +113,37 @@ class ArticleNavigation:
         """The article's own URL (``article_url``: its canonical link) when this page is a
         print or mobile copy of it: the page's URL looks like a copy's and differs. The main
         copy may hold what the copy leaves out (the related list, later pages)."""
-        own = canonicalize(self.url)
-        return article_url if article_url != own and is_copy_url(own) else None
+        return article_url if article_url != self.own and is_copy_url(self.own) else None
 
     def feed_urls(self) -> list[str]:
+        """The RSS and Atom feeds the page announces (``<link rel=alternate>``), absolute."""
         hrefs = self.sel.xpath(
             '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href'
         ).getall()
         return [url for url in (absolute(self.base, h, canonical=False) for h in hrefs if h.strip()) if url]
 
     @cached_property
+    def own(self) -> str:
+        """This page's URL, canonicalized."""
+        return canonicalize(self.url)
+
+    @cached_property
     def first_page(self) -> str:
         """The URL of page 1 of this article (this page's own URL unless it is page 2+)."""
-        own = canonicalize(self.url)
-        return first_page_of(own) or own
+        return first_page_of(self.own) or self.own
 
-    def _links_to_pages_of(self, first: str) -> list[str]:
-        """Canonical URLs of the links that point to ``first`` or to its ``_N`` pages.
+    @cached_property
+    def _page_links(self) -> list[str]:
+        """Canonical URLs of the links that may point to :attr:`first_page` or to its ``_N``
+        pages, in page order.
 
         Only hrefs containing the first page's file stem are resolved (a cheap filter: a
-        page has ~100 links and urljoin/canonicalize dominate the cost otherwise)."""
-        stem = urlsplit(first).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        page has ~100 links and urljoin/canonicalize dominate the cost otherwise); none for
+        a folder's page ("/news/"): its later pages would be files of the folder."""
+        path = urlsplit(self.first_page).path
+        if path.endswith("/"):
+            return []
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         urls = (absolute(self.base, str(href)) for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem))
         return [url for url in urls if url]
 
@@ -131,7 +151,7 @@ class ArticleNavigation:
         """URLs of this article's later pages (``_2.shtml``, ``_3.shtml`` ...), in order."""
         first = self.first_page
         pages = {}
-        for url in self._links_to_pages_of(first):
+        for url in self._page_links:
             if first_page_of(url) == first:
                 pages[int(re.search(r"_(\d+)\.[a-z]+$", urlsplit(url).path)[1])] = url
         run = []  # pages 2, 3, ... in a row: "covid_19.html" is no page 19 of "covid.html"
@@ -142,6 +162,6 @@ class ArticleNavigation:
     def is_continuation(self) -> bool:
         """True for page 2+ of a split article that links back to its first page."""
         first = self.first_page
-        if first == canonicalize(self.url):
+        if first == self.own:
             return False
-        return first in self._links_to_pages_of(first)
+        return first in self._page_links
