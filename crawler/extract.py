@@ -16,6 +16,7 @@ import gzip
 import json
 import sys
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,8 +26,9 @@ from scrapy.settings import Settings
 
 from archive.cliutil import run_one_line_errors
 from crawler import settings as project_settings
+from crawler.assembly import add_page, read_article
 from crawler.cleaning import BadArticle, clean_article
-from crawler.encoding import is_binary, redecode
+from crawler.encoding import redecode
 from crawler.pages import NotArticle, RuleBook
 
 
@@ -47,11 +49,20 @@ def extract_bytes(body: bytes, url: str, rulebook: RuleBook, max_size: int = 0,
     NotArticle / BadArticle as the crawl would skip the page."""
     if max_size and len(body) > max_size:
         raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
-    if is_binary(body):
-        raise NotArticle("binary file")
-    article = rulebook.page(redecode(HtmlResponse(url=url, body=body, headers=headers))).article()
+    return extract_record([redecode(HtmlResponse(url=url, body=body, headers=headers))], rulebook)
+
+
+def extract_record(responses: Iterable[HtmlResponse], rulebook: RuleBook, fetched_at: str | None = None) -> dict:
+    """The cleaned record (the export's field names) of an article read from its responses,
+    decoded already: the first page, then its continuation pages. ``fetched_at``: the time
+    the first page is judged by (default: now). Raises NotArticle / BadArticle as the crawl
+    would skip the page (a continuation page given first is no article)."""
+    responses = iter(responses)
+    article = read_article(next(responses), rulebook, fetched_at)[1]
     if isinstance(article, NotArticle):
         raise article
+    for response in responses:
+        add_page(article, response, rulebook)
     return clean_article(article).to_record()
 
 
@@ -79,8 +90,6 @@ def _decoded_payload(body: bytes, headers: list[list[str]]) -> bytes:
 def _response(capture: dict) -> HtmlResponse:
     headers = [(n, v) for n, v in capture["response_headers"] if n.lower() not in ("content-encoding", "content-length")]
     body = _decoded_payload(capture["body"], capture["response_headers"])
-    if is_binary(body):
-        raise NotArticle("binary file")
     return redecode(HtmlResponse(url=capture["url"], status=capture["status"], headers=headers, body=body))
 
 
@@ -100,28 +109,22 @@ class CaptureExtractor:
 
     def __call__(self, captures: list[dict]) -> dict:
         # judged as of the capture's fetch time ("a date after the fetch day" ...), not today's
-        first = self.rulebook.page(_response(captures[0]), captures[0].get("fetched_at"))
-        article = first.article()
-        if isinstance(article, NotArticle):
-            raise article
-        if first.navigation.is_continuation():
-            raise NotArticle("the capture is a continuation page")
-        for capture in captures[1:]:
-            paragraphs = self.rulebook.page(_response(capture)).body()[0]
-            if paragraphs:
-                article.body += "\n\n" + "\n\n".join(paragraphs)
-                article.pages += 1
-        return clean_article(article).to_record()
+        return extract_record((_response(c) for c in captures), self.rulebook, captures[0].get("fetched_at"))
+
+
+def project_settings_with(rules_file: str | None = None) -> Settings:
+    """The project's settings; ``rules_file``: per-site rules as NEWS_SITE_RULES_FILE."""
+    settings = Settings()
+    settings.setmodule(project_settings)
+    if rules_file:
+        settings.set("NEWS_SITE_RULES_FILE", rules_file)
+    return settings
 
 
 def capture_extractor(rules_file: str | None = None) -> CaptureExtractor:
     """The extractor with the project's settings (the default of ``archive reextract``);
     ``rules_file``: per-site rules as NEWS_SITE_RULES_FILE. Raises ValueError for bad rules."""
-    settings = Settings()
-    settings.setmodule(project_settings)
-    if rules_file:
-        settings.set("NEWS_SITE_RULES_FILE", rules_file)
-    return CaptureExtractor(RuleBook.from_settings(settings))
+    return CaptureExtractor(RuleBook.from_settings(project_settings_with(rules_file)))
 
 
 def _check_url(url: str, param_hint: str, where: str = "") -> None:
@@ -190,10 +193,7 @@ def cli(files, urls, manifest, rules_file):
         jobs += read_manifest(manifest)
     if not jobs:
         raise click.UsageError("no file to extract: give FILE arguments or --urls MANIFEST")
-    settings = Settings()
-    settings.setmodule(project_settings)
-    if rules_file:
-        settings.set("NEWS_SITE_RULES_FILE", rules_file)
+    settings = project_settings_with(rules_file)
     try:
         rulebook = RuleBook.from_settings(settings)
     except ValueError as exc:

@@ -34,16 +34,15 @@ What a request says about its URL travels in its meta: ``news_door`` (which door
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import sqlite3
 from pathlib import Path
 
-from dateutil.parser import isoparse
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archive import ArchiveError, open_archive
+from archive.clock import instant, now_utc
 from archive.query import least_recently_checked, link_texts, related_urls, url_state
 from crawler.pages.navigation import is_copy_url
 from crawler.text import is_title_like, link_text_key, link_text_names
@@ -72,24 +71,14 @@ class AlreadyArchived(IgnoreRequest):
         self.lastmod_to_record = lastmod_to_record
 
 
-@functools.lru_cache(maxsize=4096)  # a sitemap gives the same few lastmods thousands of times
-def _moment(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 value as an aware datetime (date-only values: midnight UTC)."""
-    if not value:
-        return None
-    try:
-        moment = isoparse(value)
-    except (ValueError, OverflowError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _is_newer(lastmod: str | None, stored: str | None) -> bool:
-    """True when a sitemap ``lastmod`` is later than ``stored`` (or nothing is stored)."""
-    new = _moment(lastmod)
+    """True when a sitemap ``lastmod`` is later than ``stored`` (or nothing is stored). Both
+    are read by :func:`archive.clock.instant`: a day without a time is its start, 00:00 in the
+    default timezone."""
+    new = instant(lastmod)
     if new is None:
         return False
-    old = _moment(stored)
+    old = instant(stored)
     return old is None or new > old
 
 
@@ -103,7 +92,7 @@ def lastmod_changed(lastmod: str | None, state: dict) -> bool:
     stored = state["sitemap_lastmod"]
     if not stored:
         return _is_newer(lastmod, state["last_fetched_at"] or state["last_seen_at"])
-    new, old = _moment(lastmod), _moment(stored)
+    new, old = instant(lastmod), instant(stored)
     if new is not None and old is not None:
         return new != old
     return lastmod.strip() != stored.strip()
@@ -117,7 +106,7 @@ class RecheckPolicy:
         self.backoff = backoff
 
     def due(self, published_at: str | None, last_fetched_at: str | None, now: dt.datetime) -> bool:
-        published = _moment(published_at)
+        published = instant(published_at)
         if published is None:
             return False
         age = now - published
@@ -125,7 +114,7 @@ class RecheckPolicy:
             return False
         if age > self.max_age:
             return False
-        fetched = _moment(last_fetched_at)
+        fetched = instant(last_fetched_at)
         return fetched is not None and now - fetched >= age * self.backoff
 
 
@@ -191,7 +180,7 @@ class ArchiveCheck:
             return state, "lastmod"
         if self.link_text_changed(link_text, state):
             return state, "link_text"
-        now = dt.datetime.now(dt.timezone.utc)
+        now = now_utc()
         if self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
             return state, "policy"
         return state, None

@@ -6,7 +6,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import NotConfigured
 
-from archive.db import utc_now
+from archive.clock import utc_now
 from crawler.encoding import redecode
 from crawler.items import Capture
 from crawler.onsite import refresh_header_target

@@ -1,5 +1,7 @@
 """Scrapy settings of the news crawler. Every value can be overridden with ``-s NAME=VALUE``."""
 
+from archive import clock
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -51,8 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
     # failed request (news/requests/failed/truncated_body), not half an article.
     "crawler.compression.TruncatedBodyMiddleware": 592,
 }
-EXTENSIONS = {"crawler.extensions.Progress": 500}
-DUPEFILTER_CLASS = "crawler.extensions.ArchiveDupeFilter"
+# One progress line a minute, the project's (pages, rate, archived, failed, queued): Scrapy's
+# LogStats ("Crawled 0 pages (at 0 pages/min)") is off.
+EXTENSIONS = {"crawler.extensions.Progress": 500, "scrapy.extensions.logstats.LogStats": None}
+DUPEFILTER_CLASS = "crawler.dupefilter.MemoryDupeFilter"
 # With JOBDIR: a queue file a killed crawl left damaged is set aside, not fatal
 SCHEDULER_DISK_QUEUE = "crawler.jobqueue.RecoveringLifoDiskQueue"
 NEWS_PROGRESS_INTERVAL = 60    # seconds between progress lines in the log; 0: none
@@ -70,7 +74,7 @@ ARCHIVE_BATCH_SIZE = 50        # articles per write transaction
 # Non-article pages (home, channels, listings, calendars) followed in a row from a start page.
 # 4 reaches page 3 of a channel linked from the home page; traps end after 4 steps.
 NEWS_MAX_LISTING_HOPS = 4
-NEWS_TIMEZONE = "Asia/Shanghai"   # for naive page times; per host: NEWS_SITE_RULES[host]["timezone"]
+NEWS_TIMEZONE = clock.DEFAULT_TIMEZONE  # for naive page times; per host: NEWS_SITE_RULES[host]["timezone"]
 # A publication date before this day (ISO date) or after the day after the fetch is stored as
 # null, published_at_raw keeping what the page said (stats: news/dates/rejected/too_old|future).
 NEWS_EARLIEST_DATE = "1990-01-01"
@@ -102,3 +106,15 @@ NEWS_BACKFILL_MARGIN_DAYS = 7
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# Feeds (-o articles.jsonl, FEEDS) write one record per archived article, as
+# `python -m archive export` does, not one per item (crawler/feeds.py).
+FEED_EXPORTERS = {
+    "json": "crawler.feeds.JsonFeed",
+    "jsonlines": "crawler.feeds.JsonLinesFeed",
+    "jsonl": "crawler.feeds.JsonLinesFeed",
+    "jl": "crawler.feeds.JsonLinesFeed",
+    "csv": "crawler.feeds.CsvFeed",
+    "xml": "crawler.feeds.XmlFeed",
+    "marshal": "crawler.feeds.MarshalFeed",
+    "pickle": "crawler.feeds.PickleFeed",
+}

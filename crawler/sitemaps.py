@@ -9,18 +9,24 @@ another host is never requested), and keeps its size limits (``huge_tree`` off: 
 node or 256 levels of nesting end the parse). A sitemap that breaks off gives the entries
 before the break and says so (:attr:`Sitemap.broken`).
 
-Also read: text sitemaps (one URL a line, sitemaps.org's other format), and RSS or Atom
-feeds given as sitemaps (:attr:`Sitemap.type` says so; the spider reads them as feeds).
+Also read: text sitemaps (one URL a line, sitemaps.org's other format), RSS or Atom feeds
+given as sitemaps (:attr:`Sitemap.type` says so; the spider reads them as feeds), and
+gzipped sitemaps (:func:`sitemap_body`, within a size limit).
 """
 
 from __future__ import annotations
 
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from urllib.parse import urljoin
 
 from lxml import etree
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded  # what Scrapy's gunzip raises
+from scrapy.utils.gz import gunzip
+
+from crawler.compression import stream_ended
 
 # Bytes a sitemap may have uncompressed: sitemaps.org's limit for one file.
 SITEMAP_MAXSIZE = 50 * 1024 * 1024
@@ -29,6 +35,33 @@ FEED_TYPES = frozenset({"rss", "RDF", "feed"})
 _ENTRY_TAGS = frozenset({"url", "sitemap"})
 _ENTRY_TAGS_OF = frozenset({"urlset", "sitemapindex"})  # the roots holding them
 _URL_START = (b"http://", b"https://")
+
+
+class UnreadableSitemap(Exception):
+    """A gzipped sitemap that cannot be read; ``reason``: ``decompression_bomb`` (more than
+    its size limit once gunzipped), ``truncated_body`` (the stream is cut short) or
+    ``unreadable_gzip``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def sitemap_body(body: bytes, max_size: int) -> bytes:
+    """The sitemap a response ``body`` holds: gunzipped, up to ``max_size`` bytes (0: no
+    limit), when it is gzipped (:class:`UnreadableSitemap` when that fails), else the body
+    as it is, whatever its URL and Content-Type say (:class:`Sitemap` tells a sitemap from
+    anything else)."""
+    if body[:3] != b"\x1f\x8b\x08":  # gzip's magic number and its one method (deflate)
+        return body
+    if not stream_ended(body, b"gzip", max_size):
+        raise UnreadableSitemap("truncated_body")
+    try:
+        return gunzip(body, max_size=max_size)
+    except _DecompressionMaxSizeExceeded:
+        raise UnreadableSitemap("decompression_bomb") from None
+    except (OSError, EOFError, zlib.error):
+        raise UnreadableSitemap("unreadable_gzip") from None
 
 
 def _local(tag) -> str:
@@ -42,8 +75,8 @@ class Sitemap:
     ``type``: ``urlset``, ``sitemapindex``, ``text`` (one URL a line), a feed's root
     (FEED_TYPES), or None when the body is none of them. Iterating gives the entries of a
     urlset, sitemap index or text sitemap once, in order, as dicts ``{"loc": absolute URL,
-    "lastmod": as written}`` (``lastmod`` only when given), as Scrapy's SitemapSpider hooks
-    (``sitemap_filter``) expect. An entry whose ``<loc>`` holds anything but text (an entity
+    "lastmod": as written}`` (``lastmod`` only when given), the shape of Scrapy's own
+    sitemap entries. An entry whose ``<loc>`` holds anything but text (an entity
     left unresolved) is left out. ``broken`` is true once the XML was found to break off.
     """
 

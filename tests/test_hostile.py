@@ -23,11 +23,12 @@ from archive import ArchiveWriter, open_archive
 from crawler.compression import TruncatedBody, TruncatedBodyMiddleware, stream_ended
 from crawler.encoding import is_binary
 from crawler.extract import extract_bytes
+from crawler.failures import failure_reason
 from crawler.pages import RuleBook
 from crawler.pages.markup import MAX_DEPTH, flatten, is_too_deep
 from crawler.runstats import run_counts
 from crawler.sitemaps import SITEMAP_MAXSIZE, Sitemap
-from crawler.spiders.news import NewsSpider, failure_reason
+from crawler.spiders.news import NewsSpider
 from samplesite import templates as T
 from samplesite.hostile import CASES, CRAWL_SETTINGS, build_hostile_site, judge
 from samplesite.server import Resource, Site, SiteServer
@@ -262,7 +263,7 @@ def test_archived_sitemap_entries_cost_no_request(tmp_path):
                        "published_at": "2021-03-01T08:00:00+08:00", "fetched_at": "2021-03-02T00:00:00+00:00",
                        "sitemap_lastmod": "2021-03-01", "related": []} for i, url in enumerate(locs[:1500])])
     spider = _spider(tmp_path / "a.db")
-    out = list(spider._parse_sitemap(_sitemap_response(locs)))
+    out = list(spider.parse_sitemap(_sitemap_response(locs)))
     assert [r.url for r in out if isinstance(r, Request)] == locs[1500:]  # only the new ones
     assert spider.crawler.stats.get_value("news/incremental/skipped") == 1500
     assert spider.crawler.stats.get_value("news/links/sitemap") == 2000
@@ -273,5 +274,5 @@ def test_sitemaps_may_be_larger_than_pages(tmp_path):
     spider = _spider(tmp_path / "a.db", DOWNLOAD_MAXSIZE=2**20)
     robots = Response("http://news.test/robots.txt", body=b"Sitemap: http://news.test/big.xml\n",
                       request=Request("http://news.test/robots.txt", meta={"news_door": "robots"}))
-    (request,) = spider._parse_sitemap(robots)
+    (request,) = spider.parse_sitemap(robots)
     assert request.meta["download_maxsize"] == SITEMAP_MAXSIZE and request.meta["news_door"] == "sitemap"

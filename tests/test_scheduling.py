@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import re
 import signal
 import sqlite3
 import subprocess
@@ -171,6 +172,20 @@ def test_killed_backfill_resumes_with_jobdir_without_loss_or_duplicates(sig, tmp
     assert "progress:" in first_log
 
 
+def test_one_progress_line_per_interval_and_none_of_scrapys(tmp_path):
+    sites = [s for s in slow_portals() if s.name == "pdnews"]  # every page 0.25 s late: a few seconds
+    with SiteServer(sites) as server:
+        crawl = run_crawl(server, [server.base_urls["pdnews"] + "/"], tmp_path / "news.db",
+                          CONCURRENT_REQUESTS="2", NEWS_PROGRESS_INTERVAL="0.5")
+    assert crawl.returncode == 0, crawl.log[-2000:]
+    duration = float(re.search(r"crawl finished: .*, duration (\d+\.\d)s", crawl.log)[1])
+    lines = [line for line in crawl.log.splitlines() if "progress: " in line]
+    assert duration >= 2
+    assert abs(len(lines) - duration / 0.5) <= 1  # one each NEWS_PROGRESS_INTERVAL
+    assert "Crawled " not in crawl.log and "pages/min" not in crawl.log  # Scrapy's LogStats is off
+    assert re.search(r"progress: \d+ pages \(\d+/min\), \d+ articles archived, \d+ failed, \d+ queued$", lines[-1])
+
+
 def _count(db_path) -> int:
     try:
         with sqlite3.connect(db_path) as conn:
@@ -197,9 +212,10 @@ def test_one_unreachable_site_among_several_exits_3(portals, tmp_path):
 
 
 def test_backfill_days_are_the_site_timezone():
+    from archive.clock import day_of
     from crawler.backfill import DateRange
 
     rng = DateRange.from_args("2021-03-01", "2021-03-01")
-    assert rng.day_of("2021-02-28T20:00:00+00:00", "Asia/Shanghai").isoformat() == "2021-03-01"
+    assert day_of("2021-02-28T20:00:00+00:00", "Asia/Shanghai").isoformat() == "2021-03-01"
     assert not rng.modified_before_since("2021-02-28T20:00:00Z", "Asia/Shanghai")  # 04:00 on the 1st there
     assert rng.modified_before_since("2021-02-28T15:59:00Z", "Asia/Shanghai")

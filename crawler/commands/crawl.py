@@ -1,8 +1,8 @@
 """``scrapy crawl``, made fit for schedulers.
 
-- Spider arguments are checked before Scrapy starts: a spider may define a
-  ``check_arguments(**spider_args)`` classmethod raising ``ValueError``; the mistake is one
-  line on stderr and exit code 2, not a traceback from inside the engine.
+- Spider arguments are checked before Scrapy starts: a spider class may have a
+  ``check_arguments(**spider_args)`` hook raising ``ValueError``; the mistake is one line on
+  stderr and exit code 2, not a traceback from inside the engine.
 - One crawl per archive: the archive (``ARCHIVE_PATH``) is locked for the run; a second
   crawl on the same archive exits at once with exit code 75 and touches nothing.
 - Exit codes a scheduler can act on, and a one-line summary on stdout at the end.
@@ -20,9 +20,9 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from archive.db import ArchiveError
-from archive.lock import ArchiveLock, ArchiveLocked
-from crawler.config import check_log_file, check_settings
+from archive.errors import ArchiveError, ArchiveLocked
+from archive.lock import ArchiveLock
+from crawler.settings_check import check_log_file, check_settings
 from crawler.runstats import run_counts
 
 EXIT_NOTHING_FETCHED = 3
@@ -60,6 +60,16 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
     return 0, ""
 
 
+def summary_line(stats: dict) -> str:
+    """The run's one line on stdout: ``crawl finished: pages 2121, new 2000, ..., duration 16.6s``."""
+    s = run_counts(stats)
+    saved = f", skipped before fetch {s['skipped_before_fetch']}" if s["skipped_before_fetch"] else ""
+    unstored = f", not stored {stats['archive/articles/not_stored']}" if stats.get("archive/articles/not_stored") else ""
+    return (f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, new {s['new']}, "
+            f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}{saved}{unstored}, "
+            f"duration {s['duration']:.1f}s")
+
+
 class Command(ScrapyCrawl):
     def process_options(self, args, opts):
         """Scrapy's options, then the settings Scrapy itself uses before :meth:`run` (the log
@@ -88,7 +98,7 @@ class Command(ScrapyCrawl):
             except ValueError as exc:
                 return self._fail(f"scrapy crawl {name}: {exc}", 2)
 
-        crawler = self._create_crawler(name)
+        crawler = self.crawler_process.create_crawler(spidercls)
         settings = crawler.settings
         archive_path = settings.get("ARCHIVE_PATH")
         lock = ArchiveLock(archive_path) if archive_path else None
@@ -117,12 +127,7 @@ class Command(ScrapyCrawl):
             self.exitcode = 1
             return
         stats = crawler.stats.get_stats()
-        s = run_counts(stats)
-        saved = f", skipped before fetch {s['skipped_before_fetch']}" if s["skipped_before_fetch"] else ""
-        unstored = f", not stored {stats['archive/articles/not_stored']}" if stats.get("archive/articles/not_stored") else ""
-        print(f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, new {s['new']}, "
-              f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}{saved}{unstored}, "
-              f"duration {s['duration']:.1f}s", flush=True)
+        print(summary_line(stats), flush=True)
         code, why = exit_code(stats, settings.getfloat("NEWS_MAX_ERROR_RATIO"))
         if code:
             self._fail(f"scrapy crawl {name}: {why}", code)
