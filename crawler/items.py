@@ -6,7 +6,9 @@ The same names are used by the archive export (``python -m archive export``) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
+
+from archive.query import EXPORT_FIELDS
 
 
 @dataclass
@@ -28,8 +30,9 @@ class Capture:
     url: the requested URL (after redirects: the URL that answered). fetched_at: ISO 8601
     UTC. status: the HTTP status code. protocol: e.g. ``HTTP/1.1``. method: ``GET``.
     request_headers, response_headers: ``[name, value]`` pairs in order, values decoded as
-    Latin-1; names as Scrapy normalizes them (``Etag`` for ``ETag``). body: the payload as received, before content decoding (still gzip when the
-    server sent ``Content-Encoding: gzip``); transfer encoding (chunked) is already removed.
+    Latin-1; names as Scrapy normalizes them (``Etag`` for ``ETag``). body: the payload as
+    received, before content decoding (still gzip when the server sent
+    ``Content-Encoding: gzip``); transfer encoding (chunked) is already removed.
     """
 
     url: str
@@ -82,7 +85,8 @@ class Article:
         related lists), as shown; kept by the archive so that a link text it has not seen
         before (a changed title) makes the article due for a re-check. Not exported.
     captures: the raw responses the article was extracted from (first page, then the
-        continuation pages), see :class:`Capture`; stored by the archive, not exported.
+        continuation pages), see :class:`Capture`; stored by the archive, not exported. An
+        attribute, not a field: what item adapters and Scrapy's exporters see holds no bytes.
     url_source: how ``url`` was chosen: ``canonical`` (the page's ``<link rel=canonical>``),
         ``fetched`` (the final URL) or ``copy`` (the final URL looks like a print or mobile
         copy). When copies of one article meet in the archive, the better-founded URL wins.
@@ -110,7 +114,10 @@ class Article:
     http_last_modified: str | None = None
     sitemap_lastmod: str | None = None
     link_texts: list[str] = field(default_factory=list)
-    captures: list[Capture] = field(default_factory=list)
+    captures: InitVar[list[Capture] | None] = None
+
+    def __post_init__(self, captures: list[Capture] | None) -> None:
+        self.captures = list(captures or [])
 
     @property
     def related_urls(self) -> list[str]:
@@ -145,6 +152,15 @@ class Article:
             "link_texts": list(self.link_texts),
             "captures": [c.to_record() for c in self.captures],
         }
+
+    def feed_record(self) -> dict:
+        """The article as a feed writes it when no archive is kept (crawler/feeds.py): the
+        export's fields (``archive.query.EXPORT_FIELDS``) in order, as far as this one fetch
+        tells them: ``first_seen_at`` and ``last_seen_at`` are ``fetched_at``; ``versions``
+        and ``near_duplicate_of``, which only the archive knows, are ``None``."""
+        record = self.to_record()
+        record["first_seen_at"] = record["last_seen_at"] = self.fetched_at
+        return {name: record.get(name) for name in EXPORT_FIELDS}
 
 
 @dataclass

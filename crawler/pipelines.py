@@ -23,9 +23,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveWriter, open_archive
-from archive.db import utc_now
-from archive.db import archive_failure
+from archive.clock import utc_now
+from archive.errors import archive_failure
 from archive.lock import FileIdentity
+from archive.runs import finish_run, start_run
 from crawler.cleaning import BadArticle, clean_article
 from crawler.incremental import revisits_planned
 from crawler.items import Article, LinksSeen, Revisit
@@ -62,8 +63,9 @@ class ArchivePipeline:
 
     Articles are written in batches of ``ARCHIVE_BATCH_SIZE``, each batch one transaction,
     by this one writer. The run's new and changed articles are checked for near-duplicates
-    in one pass when the spider closes (stats ``archive/neardup/checked`` and ``.../seconds``). A row in ``crawl_runs`` records the crawl: it is opened with the
-    spider and closed (with the finish reason and counts) when the spider closes.
+    in one pass after the last write (stats ``archive/neardup/checked`` and ``.../seconds``).
+    A row in ``crawl_runs`` records the crawl: it is opened with the spider and closed (with
+    the finish reason and counts) when the spider closes.
     Stats: ``archive/articles/new``, ``archive/articles/updated``, ``archive/articles/unchanged``.
     """
 
@@ -101,10 +103,11 @@ class ArchivePipeline:
     def open_spider(self):
         self.db = open_archive(self.path)
         self.identity = FileIdentity(self.path)
-        # near-duplicates are linked in one pass when the crawl ends (spider_closed)
+        # near-duplicates are linked in one pass when the crawl ends (close_spider)
         self.writer = ArchiveWriter(self.db, link_copies=False)
-        spider = self.crawler.spider
-        self.run_id = self.writer.start_run(spider.name, getattr(spider, "start_urls", []))
+        # the crawl's start URLs, as the spider (crawler/spiders/news.py) sets them
+        start_urls = self.crawler.settings.getlist("NEWS_START_URLS")
+        self.run_id = start_run(self.writer.db, self.crawler.spider.name, start_urls)
         logger.info("archiving to %(path)s (run %(run)s)", {"path": self.path, "run": self.run_id})
 
     def process_item(self, item):
@@ -223,7 +226,27 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("archive/articles/not_stored", n)
 
     def close_spider(self):
+        """Write what is pending and link the run's near-duplicates: the archive is complete
+        before Scrapy's ``spider_closed``, when feeds read it (crawler/feeds.py)."""
         self.flush()
+        if self.writer is None or self.failure is not None:
+            return
+        try:
+            self.link_copies()
+        except sqlite3.Error as exc:
+            self.fail(exc, unstored=0)
+
+    def link_copies(self) -> None:
+        started = time.monotonic()
+        try:
+            checked = self.writer.link_pending_copies()
+        except sqlite3.Error as exc:  # the articles stay queued for the next run
+            if self.is_archive_failure(exc):
+                raise
+            logger.exception("near-duplicate linking failed")
+            checked = 0
+        self.crawler.stats.set_value("archive/neardup/checked", checked)
+        self.crawler.stats.set_value("archive/neardup/seconds", round(time.monotonic() - started, 3))
 
     def spider_closed(self, spider, reason):
         """Record the run's end; the finish reason is only known once the spider closed."""
@@ -239,21 +262,11 @@ class ArchivePipeline:
             self.writer = None
 
     def finish(self, reason: str) -> None:
-        started = time.monotonic()
-        try:
-            checked = self.writer.link_pending_copies()
-        except sqlite3.Error as exc:  # the articles stay queued for the next run
-            if self.is_archive_failure(exc):
-                raise
-            logger.exception("near-duplicate linking failed")
-            checked = 0
-        self.crawler.stats.set_value("archive/neardup/checked", checked)
-        self.crawler.stats.set_value("archive/neardup/seconds", round(time.monotonic() - started, 3))
         stats = self.crawler.stats.get_stats()
         c = run_counts(stats)
         counts = {
             "pages_fetched": c["pages"], "articles_new": c["new"], "articles_updated": c["updated"],
             "articles_unchanged": c["unchanged"], "items_dropped": c["dropped"], "errors": c["failed"],
         }
-        self.writer.finish_run(self.run_id, finish_reason=reason, counts=counts, stats=stats)
+        finish_run(self.writer.db, self.run_id, finish_reason=reason, counts=counts, stats=stats)
         self.check_file()

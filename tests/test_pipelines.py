@@ -44,3 +44,27 @@ def test_one_bad_record_does_not_lose_its_batch(crawler, tmp_path):
     assert urls == [f"http://news.test/a/{n}.shtml" for n in (1, 3, 4, 5)]
     assert crawler.stats.get_value("archive/write_errors") == 1
     assert crawler.stats.get_value("archive/articles/new") == 4
+
+
+def test_the_archive_is_complete_when_the_pipeline_closes(tmp_path):
+    """Copies are linked in ``close_spider``, before Scrapy's ``spider_closed`` (when feeds
+    read the archive); the run row records the start URLs the spider put in the settings."""
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db"),
+                                       "NEWS_START_URLS": ["http://news.test/", "http://other.test/"]})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/,http://other.test/")
+    paragraph = "段：市政府今天召开新闻发布会，介绍全市重点项目建设的最新进展和下一步安排。"
+    body = "\n\n".join(f"第{n}{paragraph}" for n in range(8))
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.process_item(article(1, body=body, published_at="2026-11-01"))
+    pipeline.process_item(article(2, url="http://other.test/a/2.shtml", site="other.test", body=body,
+                                  published_at="2026-11-02"))
+    pipeline.close_spider()
+    copy = open_archive(tmp_path / "a.db", create=False).execute(
+        "SELECT near_duplicate_of FROM articles WHERE url = 'http://other.test/a/2.shtml'").fetchone()
+    assert copy == ("http://news.test/a/1.shtml",)
+    assert crawler.stats.get_value("archive/neardup/checked") == 2
+    pipeline.spider_closed(crawler.spider, "finished")
+    run = open_archive(tmp_path / "a.db", create=False).execute(
+        "SELECT start_urls, finish_reason FROM crawl_runs").fetchone()
+    assert run == ('["http://news.test/", "http://other.test/"]', "finished")
