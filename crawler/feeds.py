@@ -3,7 +3,8 @@
 A crawl yields more Article items than it archives articles: copies of one article (print and
 mobile pages, tracking-parameter variants) merge in the archive. So a feed only notes the
 article each item belongs to, and when the crawl ends (after the archive's last write and
-near-duplicate linking, see ``ArchivePipeline.close_spider``) writes each noted article once,
+near-duplicate linking, asked for with the ``copies_wanted`` signal of crawler/pipelines.py)
+writes each noted article once,
 in the order first noted, as ``python -m archive export`` writes it: the export's fields
 (``archive.query.EXPORT_FIELDS``) with the same values; in CSV, lists as the export's CSV
 writes them (JSON arrays). ``FEED_EXPORT_FIELDS`` or a feed's ``fields`` choose among these
@@ -46,6 +47,7 @@ from archive import ArchiveError, open_archive
 from archive.errors import archive_failure
 from archive.query import EXPORT_FIELDS, show, url_state, write_records
 from crawler.items import Article
+from crawler.pipelines import copies_wanted
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +63,19 @@ class ArticleFeed:
 
     exporter_class: type[BaseItemExporter]
 
-    def __init__(self, file: IO[bytes], *, archive_path: str, stats, fields_to_export=None, **options):
+    def __init__(self, file: IO[bytes], *, archive_path: str, stats, signals=None, fields_to_export=None,
+                 **options):
         self.exporter = self.exporter_class(file, fields_to_export=fields_to_export or EXPORT_FIELDS, **options)
         self.archive_path = archive_path
         self.stats = stats
+        self.signals = signals  # the crawler's: to ask the archive's writer for its last links
         self.noted: dict[str, None] = {}  # article URLs as the items gave them, first noted first
         self.items = 0  # Article items seen
 
     @classmethod
     def from_crawler(cls, crawler, file: IO[bytes], **options):
-        return cls(file, archive_path=crawler.settings.get("ARCHIVE_PATH"), stats=crawler.stats, **options)
+        return cls(file, archive_path=crawler.settings.get("ARCHIVE_PATH"), stats=crawler.stats,
+                   signals=crawler.signals, **options)
 
     def start_exporting(self) -> None:
         self.exporter.start_exporting()
@@ -94,6 +99,8 @@ class ArticleFeed:
 
     def export_archived(self) -> bool:
         """Write the noted articles' archived records; False when the archive failed."""
+        if self.signals is not None:
+            self.signals.send_catch_log(copies_wanted)
         failure = self.stats.get_value("archive/failure")
         if failure:
             logger.error("feed left unfinished: %(failure)s", {"failure": failure})

@@ -34,6 +34,11 @@ from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
 
+# Signal sent (no arguments) by whoever reads the crawl's archived records before the spider's
+# end, i.e. feeds (crawler/feeds.py): the archive's writer links the run's near-duplicates now
+# instead of after Scrapy's ``spider_closed`` stats, so the records carry near_duplicate_of.
+copies_wanted = object()
+
 
 class CleanPipeline:
     """Normalize text fields; drop articles without title/body or with mojibake.
@@ -82,6 +87,7 @@ class ArchivePipeline:
         self.checks: list[tuple] = []  # (url, checked_at) of the revisit budget's re-checks
         self.identity: FileIdentity | None = None
         self.failure: str | None = None  # set when the archive itself failed (see fail())
+        self.linked = False  # the run's near-duplicates are linked (link_copies)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -91,6 +97,7 @@ class ArchivePipeline:
         pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.revisits_planned, signal=revisits_planned)
+        crawler.signals.connect(pipeline.link_copies, signal=copies_wanted)
         return pipeline
 
     def revisits_planned(self, urls: list[str]) -> None:
@@ -226,17 +233,20 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("archive/articles/not_stored", n)
 
     def close_spider(self):
-        """Write what is pending and link the run's near-duplicates: the archive is complete
-        before Scrapy's ``spider_closed``, when feeds read it (crawler/feeds.py)."""
         self.flush()
-        if self.writer is None or self.failure is not None:
+
+    def link_copies(self) -> None:
+        """Link the run's new and changed articles to their near-duplicates, once: when the
+        spider has closed (after the crawl's timing), or earlier when :data:`copies_wanted`."""
+        if self.writer is None or self.failure is not None or self.linked:
             return
+        self.linked = True
         try:
-            self.link_copies()
+            self._link_copies()
         except sqlite3.Error as exc:
             self.fail(exc, unstored=0)
 
-    def link_copies(self) -> None:
+    def _link_copies(self) -> None:
         started = time.monotonic()
         try:
             checked = self.writer.link_pending_copies()
@@ -252,6 +262,7 @@ class ArchivePipeline:
         """Record the run's end; the finish reason is only known once the spider closed."""
         if self.writer is None:
             return
+        self.link_copies()
         try:
             if self.failure is None:
                 self.finish(reason)

@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 from archive import open_archive
 from archive.query import export_records
 from crawler.items import Article, RelatedLink
-from crawler.pipelines import ArchivePipeline, CleanPipeline
+from crawler.pipelines import ArchivePipeline, CleanPipeline, copies_wanted
 from crawler.spiders.news import NewsSpider
 
 
@@ -46,9 +46,11 @@ def test_one_bad_record_does_not_lose_its_batch(crawler, tmp_path):
     assert crawler.stats.get_value("archive/articles/new") == 4
 
 
-def test_the_archive_is_complete_when_the_pipeline_closes(tmp_path):
-    """Copies are linked in ``close_spider``, before Scrapy's ``spider_closed`` (when feeds
-    read the archive); the run row records the start URLs the spider put in the settings."""
+@pytest.mark.parametrize("feeds", [True, False])
+def test_copies_are_linked_when_feeds_ask_or_when_the_spider_closed(tmp_path, feeds):
+    """Copies are linked after Scrapy's ``spider_closed`` stats (outside the crawl's timing),
+    or earlier when feeds ask with ``copies_wanted`` before they read the archive; once either
+    way. The run row records the start URLs the spider put in the settings."""
     crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db"),
                                        "NEWS_START_URLS": ["http://news.test/", "http://other.test/"]})
     crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/,http://other.test/")
@@ -60,11 +62,18 @@ def test_the_archive_is_complete_when_the_pipeline_closes(tmp_path):
     pipeline.process_item(article(2, url="http://other.test/a/2.shtml", site="other.test", body=body,
                                   published_at="2026-11-02"))
     pipeline.close_spider()
-    copy = open_archive(tmp_path / "a.db", create=False).execute(
-        "SELECT near_duplicate_of FROM articles WHERE url = 'http://other.test/a/2.shtml'").fetchone()
-    assert copy == ("http://news.test/a/1.shtml",)
-    assert crawler.stats.get_value("archive/neardup/checked") == 2
+
+    def linked():
+        return open_archive(tmp_path / "a.db", create=False).execute(
+            "SELECT near_duplicate_of FROM articles WHERE url = 'http://other.test/a/2.shtml'").fetchone()
+
+    assert linked() == (None,)
+    if feeds:
+        crawler.signals.send_catch_log(copies_wanted)
+        assert linked() == ("http://news.test/a/1.shtml",)
     pipeline.spider_closed(crawler.spider, "finished")
+    assert linked() == ("http://news.test/a/1.shtml",)
+    assert crawler.stats.get_value("archive/neardup/checked") == 2
     run = open_archive(tmp_path / "a.db", create=False).execute(
         "SELECT start_urls, finish_reason FROM crawl_runs").fetchone()
     assert run == ('["http://news.test/", "http://other.test/"]', "finished")
