@@ -40,11 +40,13 @@ _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN_LETTERS = "a-zü" + _TONE_VOWELS
 # A converter annotation: a syllable of pinyin in parentheses right after the character it
 # reads, e.g. 團(tuán). Real parentheses such as (CBA), (1) or （更正） never hold lowercase
-# tone-marked pinyin, so a toned syllable is an annotation after any character but white space
-# (after a digit or a comma too: the annotated character may be outside HAN_CLASS, or replaced
-# by an editor). Toneless syllables are annotations only for the few neutral-tone readings
+# tone-marked pinyin. Toneless syllables are annotations only for the few neutral-tone readings
 # (們(men), 麼(me) ...) and only after a character that exists in traditional script alone
-# (see is_traditional_only): 的(de) and 見附件(a) stay.
+# (see is_traditional_only): 的(de) and 見附件(a) stay. Stored text loses an annotation only
+# after a Han character (:func:`strip_annotations`): ``ma(mā)`` in a text about pinyin is
+# text. Comparisons also drop a toned syllable after any other character but white space
+# (:func:`strip_for_comparison`): the annotated character may have been replaced by an editor,
+# and a comparison never changes what is stored.
 _ANNOTATION = re.compile(
     r"(?:(?P<han>[" + HAN_CLASS + r"])|(?<=\S))"
     r"[(（](?P<pinyin>[" + _PINYIN_LETTERS + r"]{1,6})[)）]"
@@ -58,24 +60,40 @@ def is_traditional_only(char: str) -> bool:
     return to_simplified(char) != char
 
 
-def _annotation(m: re.Match) -> str:
+def _annotation(m: re.Match, strict: bool = True) -> str:
     """What an :data:`_ANNOTATION` match leaves: its character without the pinyin, or all of
     it when the parentheses hold no annotation."""
     han = m["han"] or ""
+    if strict and not han:
+        return m[0]
     if _TONED.search(m["pinyin"]) or (han and m["pinyin"] in _NEUTRAL_TONE and is_traditional_only(han)):
         return han
     return m[0]
 
 
 def strip_annotations(text: str) -> str:
-    """Remove converter pinyin annotations (see _ANNOTATION): ``團(tuán)隊`` -> ``團隊``;
-    ``(CBA)`` is kept. Only ever deletes the parenthesized pinyin; an annotation doubled by
-    running a converter twice (``團(tuán)(tuán)``) goes too, so a stripped text strips to
-    itself."""
+    """Remove converter pinyin annotations after Han characters (see _ANNOTATION): ``團(tuán)隊``
+    -> ``團隊``; ``(CBA)`` and ``ma(mā)`` are kept. Only ever deletes the parenthesized pinyin;
+    an annotation doubled by running a converter twice (``團(tuán)(tuán)``) goes too, so a
+    stripped text strips to itself."""
+    return _strip(text, _annotation)
+
+
+def strip_for_comparison(text: str) -> str:
+    """:func:`strip_annotations`, and a toned syllable in parentheses after any character but
+    white space (``3（tuán）`` -> ``3``): what :func:`fold` removes. Never for stored text."""
+    return _strip(text, _loose_annotation)
+
+
+def _loose_annotation(m: re.Match) -> str:
+    return _annotation(m, strict=False)
+
+
+def _strip(text: str, replace) -> str:
     if "(" not in text and "（" not in text:
         return text
     while True:
-        stripped = _ANNOTATION.sub(_annotation, text)
+        stripped = _ANNOTATION.sub(replace, text)
         if stripped == text:
             return text
         text = stripped
@@ -134,6 +152,6 @@ def search_folding() -> dict[int, str]:
 
 def fold(text: str) -> str:
     """``text`` as comparisons read it (search, near-duplicates): converter annotations removed
-    (:func:`strip_annotations`), then character by character NFKC, traditional to simplified
+    (:func:`strip_for_comparison`), then character by character NFKC, traditional to simplified
     (:func:`search_folding`) and lower case: ``團(tuán)隊ＡＢ`` -> ``团队ab``. Never stored."""
-    return strip_annotations(text).translate(search_folding()).lower()
+    return strip_for_comparison(text).translate(search_folding()).lower()

@@ -60,12 +60,13 @@ def parse_iso(value: str | None, tz: str | None = None) -> dt.date | dt.datetime
 
 
 def parse_day(value: str) -> dt.date:
-    """A day written ``YYYY-MM-DD`` (a command's or setting's argument); raises ValueError for
-    anything else, a moment included."""
-    day = parse_iso(value)
-    if day is None or isinstance(day, dt.datetime):
-        raise ValueError(f"not a day like 2021-03-01: {value!r}")
-    return day
+    """A day as ISO 8601 writes it (a command's or setting's argument): ``2021-03-01``, also
+    ``20210301`` or the week date ``2021-W09-1`` (what ``date.fromisoformat`` reads); raises
+    ValueError for anything else, a moment included."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise ValueError(f"not a day like 2021-03-01: {value!r}") from None
 
 
 @functools.lru_cache(maxsize=4096)  # a sitemap repeats the same few lastmods thousands of times

@@ -21,7 +21,7 @@ import operator
 import re
 from functools import lru_cache
 
-from archive.chinese import HAN_CLASS, fold, search_folding, strip_annotations
+from archive.chinese import HAN_CLASS, fold, search_folding, strip_for_comparison
 
 # Bump when normalize() or index_tokens() change: the index is then rebuilt, because a
 # contentless FTS5 table can only delete rows whose tokens are given again exactly.
@@ -56,14 +56,14 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int] | range]:
     character of ``text`` it came from."""
     norm = normalize(text)
     # the common case, character for character: nothing removed (folding only ever expands)
-    if len(norm) == len(text) and len(strip_annotations(text)) == len(text):
+    if len(norm) == len(text) and len(strip_for_comparison(text)) == len(text):
         return norm, range(len(text))
     table = search_folding()
     out: list[str] = []
     offsets: list[int] = []
     i = 0
-    # strip_annotations only deletes "(pinyin)" after a character: walk both texts together
-    for ch in strip_annotations(text):
+    # annotations are only ever "(pinyin)" after a character: walk both texts together
+    for ch in strip_for_comparison(text):
         while text[i] != ch:
             i += 1
         piece = ch.translate(table).lower()

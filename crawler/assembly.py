@@ -61,19 +61,24 @@ def read_article(response: Response, rulebook: RuleBook,
 
 
 def add_page(article: Article, response: Response, rulebook: RuleBook,
-             capture: Capture | None = None) -> list[RelatedLink]:
+             capture: Capture | None = None, strict: bool = False) -> list[RelatedLink]:
     """Add page 2+ of a split article, ``response``, to ``article``: its URL as an alias; its
     paragraphs after the body (one more page counted, its ``capture`` kept, when it has
     text); the links of its related list not listed yet (the list is often on the last page
     only), which are returned. A page that is no text, or fails to extract (logged), adds
-    its URL only."""
+    its URL only; with ``strict`` (re-extraction, where an incomplete article must not
+    replace the stored one) it raises :class:`NotText` or the extraction error instead."""
     article.add_alias(canonicalize(response.url))
     if not is_text(response):
+        if strict:
+            raise NotText()
         return []
     try:
         page = rulebook.page(response)
         paragraphs = page.body()[0]
     except Exception:  # a broken page must never end the crawl
+        if strict:
+            raise
         logger.exception("extraction failed on continuation %(url)s", {"url": response.url})
         return []
     if paragraphs:

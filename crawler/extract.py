@@ -56,13 +56,15 @@ def extract_record(responses: Iterable[HtmlResponse], rulebook: RuleBook, fetche
     """The cleaned record (the export's field names) of an article read from its responses,
     decoded already: the first page, then its continuation pages. ``fetched_at``: the time
     the first page is judged by (default: now). Raises NotArticle / BadArticle as the crawl
-    would skip the page (a continuation page given first is no article)."""
+    would skip the page (a continuation page given first is no article), and for a
+    continuation page that is no text or fails to extract: a partial article must not
+    replace a stored whole one."""
     responses = iter(responses)
     article = read_article(next(responses), rulebook, fetched_at)[1]
     if isinstance(article, NotArticle):
         raise article
     for response in responses:
-        add_page(article, response, rulebook)
+        add_page(article, response, rulebook, strict=True)
     return clean_article(article).to_record()
 
 

@@ -3,7 +3,7 @@
 A crawl yields more Article items than it archives articles: copies of one article (print and
 mobile pages, tracking-parameter variants) merge in the archive. So a feed only notes the
 article each item belongs to, and when the crawl ends (after the archive's last write and
-near-duplicate linking, asked for with the ``copies_wanted`` signal of crawler/pipelines.py)
+near-duplicate linking, asked for with the ``archive_wanted`` signal of crawler/pipelines.py)
 writes each noted article once,
 in the order first noted, as ``python -m archive export`` writes it: the export's fields
 (``archive.query.EXPORT_FIELDS``) with the same values; in CSV, lists as the export's CSV
@@ -13,8 +13,10 @@ fields. Revisit and LinksSeen items are not articles: feeds skip them.
 Without an archive (``ARCHIVE_PATH`` empty) each Article item is written as it comes
 (:meth:`crawler.items.Article.feed_record`). Raw captures are never in a feed.
 
-Scrapy closes a feed batch (``FEED_EXPORT_BATCH_ITEM_COUNT``) mid-crawl: it holds the articles
-archived by then; the others are counted as ``feeds/articles/not_archived`` and left out.
+Scrapy closes a feed batch (``FEED_EXPORT_BATCH_ITEM_COUNT``) mid-crawl: the archive's writer
+first stores what it holds (``archive_wanted``), so the batch holds each of its articles. An
+article an item noted but the archive refused (``archive/write_errors``) is counted as
+``feeds/articles/not_archived`` and leaves the feed unfinished, like a failed archive.
 
 When the archive failed during the crawl (stat ``archive/failure``) or cannot be read at the
 end, the feed is left unfinished (a JSON or XML feed then lacks its closing bracket or tag)
@@ -47,7 +49,7 @@ from archive import ArchiveError, open_archive
 from archive.errors import archive_failure
 from archive.query import EXPORT_FIELDS, show, url_state, write_records
 from crawler.items import Article
-from crawler.pipelines import copies_wanted
+from crawler.pipelines import archive_wanted
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,9 @@ class ArticleFeed:
             return
         self.items += 1
         if self.archive_path:
-            self.noted.setdefault(item.url)
+            # the URL the page was fetched at names the article it was stored in, whether or not
+            # the archive believed its rel=canonical (item.url)
+            self.noted.setdefault(item.fetched_url or item.url)
         else:
             self.export_record(item.feed_record())
 
@@ -99,8 +103,8 @@ class ArticleFeed:
 
     def export_archived(self) -> bool:
         """Write the noted articles' archived records; False when the archive failed."""
-        if self.signals is not None:
-            self.signals.send_catch_log(copies_wanted)
+        if self.signals is not None:  # the archive's writer stores what it holds, links copies
+            self.signals.send_catch_log(archive_wanted)
         failure = self.stats.get_value("archive/failure")
         if failure:
             logger.error("feed left unfinished: %(failure)s", {"failure": failure})
@@ -116,9 +120,11 @@ class ArticleFeed:
             self.stats.set_value("archive/failure", failure)
             logger.error("feed left unfinished: %(failure)s", {"failure": failure})
             return False
-        if missing:
+        if missing:  # records the archive refused (archive/write_errors): the crawl exits 74
             self.stats.inc_value("feeds/articles/not_archived", missing)
-            logger.warning("%(n)s articles of the crawl are not in the archive, nor in the feed", {"n": missing})
+            logger.error("feed left unfinished: %(n)s articles of the crawl are not in the archive",
+                         {"n": missing})
+            return False
         logger.info("feed: %(n)s archived articles for %(items)s article items",
                     {"n": written, "items": self.items})
         return True

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -42,9 +43,10 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archive import ArchiveError, open_archive
-from archive.clock import instant, now_utc
+from archive.clock import day_of, instant, now_utc
 from archive.query import least_recently_checked, link_texts, related_urls, url_state
 from crawler.pages.navigation import is_copy_url
+from crawler.pages.rules import RuleBook
 from crawler.text import is_title_like, link_text_key, link_text_names
 from crawler.urls import canonicalize, netloc
 
@@ -71,18 +73,28 @@ class AlreadyArchived(IgnoreRequest):
         self.lastmod_to_record = lastmod_to_record
 
 
-def _is_newer(lastmod: str | None, stored: str | None) -> bool:
-    """True when a sitemap ``lastmod`` is later than ``stored`` (or nothing is stored). Both
-    are read by :func:`archive.clock.instant`: a day without a time is its start, 00:00 in the
-    default timezone."""
-    new = instant(lastmod)
+# A W3C Datetime lastmod without a time: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+_PERIOD = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def _is_newer(lastmod: str | None, stored: str | None, tz: str | None = None) -> bool:
+    """True when a sitemap ``lastmod`` may be later than the moment ``stored`` (or nothing
+    is stored). A lastmod without a time names a period (a day, month or year in the site's
+    timezone ``tz``): newer unless that period ended before the day of ``stored`` (a change
+    on the day of the last fetch may have come after it). Moments compare as instants
+    (:func:`archive.clock.instant`, a naive one read in ``tz``)."""
+    lastmod = (lastmod or "").strip()
+    if _PERIOD.fullmatch(lastmod):
+        day = day_of(stored, tz)
+        return day is None or lastmod >= day.isoformat()[:len(lastmod)]
+    new = instant(lastmod, tz)
     if new is None:
         return False
-    old = instant(stored)
+    old = instant(stored, tz)
     return old is None or new > old
 
 
-def lastmod_changed(lastmod: str | None, state: dict) -> bool:
+def lastmod_changed(lastmod: str | None, state: dict, tz: str | None = None) -> bool:
     """True when a sitemap ``lastmod`` says an archived article (``state``, see
     :func:`archive.query.url_state`) changed: it differs from the lastmod recorded at the
     last crawl (as a moment when both parse, else as text); with none recorded, it is later
@@ -91,8 +103,8 @@ def lastmod_changed(lastmod: str | None, state: dict) -> bool:
         return False
     stored = state["sitemap_lastmod"]
     if not stored:
-        return _is_newer(lastmod, state["last_fetched_at"] or state["last_seen_at"])
-    new, old = instant(lastmod), instant(stored)
+        return _is_newer(lastmod, state["last_fetched_at"] or state["last_seen_at"], tz)
+    new, old = instant(lastmod, tz), instant(stored, tz)
     if new is not None and old is not None:
         return new != old
     return lastmod.strip() != stored.strip()
@@ -105,8 +117,9 @@ class RecheckPolicy:
         self.max_age = dt.timedelta(days=days)
         self.backoff = backoff
 
-    def due(self, published_at: str | None, last_fetched_at: str | None, now: dt.datetime) -> bool:
-        published = instant(published_at)
+    def due(self, published_at: str | None, last_fetched_at: str | None, now: dt.datetime,
+            tz: str | None = None) -> bool:
+        published = instant(published_at, tz)
         if published is None:
             return False
         age = now - published
@@ -124,9 +137,10 @@ class ArchiveCheck:
     every page request; the spider asks it before it makes one, so the thousands of archived
     URLs of a sitemap cost no request at all."""
 
-    def __init__(self, db, policy: RecheckPolicy):
+    def __init__(self, db, policy: RecheckPolicy, rulebook: RuleBook | None = None):
         self.db = db
         self.policy = policy
+        self.rulebook = rulebook or RuleBook()  # the site's timezone for times written without one
 
     @classmethod
     def open(cls, settings) -> ArchiveCheck | None:
@@ -136,7 +150,7 @@ class ArchiveCheck:
         if not settings.getbool("NEWS_INCREMENTAL", True) or not path or not Path(path).exists():
             return None
         policy = RecheckPolicy(settings.getfloat("NEWS_RECHECK_DAYS"), settings.getfloat("NEWS_RECHECK_BACKOFF"))
-        return cls(open_archive(path, create=False), policy)
+        return cls(open_archive(path, create=False), policy, RuleBook.from_settings(settings))
 
     def close(self) -> None:
         self.db.close()
@@ -176,12 +190,13 @@ class ArchiveCheck:
             return state, "revisit"
         if self.main_page_unread(url, state):
             return state, "main_copy"
-        if lastmod_changed(lastmod, state):
+        tz = self.rulebook.timezone_for(url)
+        if lastmod_changed(lastmod, state, tz):
             return state, "lastmod"
         if self.link_text_changed(link_text, state):
             return state, "link_text"
         now = now_utc()
-        if self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now):
+        if self.policy.due(state["published_at"], state["last_fetched_at"] or state["last_seen_at"], now, tz):
             return state, "policy"
         return state, None
 

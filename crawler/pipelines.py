@@ -34,10 +34,11 @@ from crawler.runstats import run_counts
 
 logger = logging.getLogger(__name__)
 
-# Signal sent (no arguments) by whoever reads the crawl's archived records before the spider's
-# end, i.e. feeds (crawler/feeds.py): the archive's writer links the run's near-duplicates now
-# instead of after Scrapy's ``spider_closed`` stats, so the records carry near_duplicate_of.
-copies_wanted = object()
+# Signal sent (no arguments) by whoever reads the crawl's archived records while the crawl runs
+# or before its last step, i.e. feeds (crawler/feeds.py) when they close: the archive's writer
+# stores what it holds and links the new near-duplicates now (otherwise it links them after
+# Scrapy's ``spider_closed`` stats), so the records read are complete up to that moment.
+archive_wanted = object()
 
 
 class CleanPipeline:
@@ -87,7 +88,6 @@ class ArchivePipeline:
         self.checks: list[tuple] = []  # (url, checked_at) of the revisit budget's re-checks
         self.identity: FileIdentity | None = None
         self.failure: str | None = None  # set when the archive itself failed (see fail())
-        self.linked = False  # the run's near-duplicates are linked (link_copies)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -97,7 +97,7 @@ class ArchivePipeline:
         pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.revisits_planned, signal=revisits_planned)
-        crawler.signals.connect(pipeline.link_copies, signal=copies_wanted)
+        crawler.signals.connect(pipeline.complete, signal=archive_wanted)
         return pipeline
 
     def revisits_planned(self, urls: list[str]) -> None:
@@ -235,12 +235,17 @@ class ArchivePipeline:
     def close_spider(self):
         self.flush()
 
+    def complete(self) -> None:
+        """:data:`archive_wanted`: store what is pending and link the near-duplicates so far."""
+        self.flush()
+        self.link_copies()
+
     def link_copies(self) -> None:
-        """Link the run's new and changed articles to their near-duplicates, once: when the
-        spider has closed (after the crawl's timing), or earlier when :data:`copies_wanted`."""
-        if self.writer is None or self.failure is not None or self.linked:
+        """Link the run's new and changed articles (those not linked yet) to their
+        near-duplicates: when the spider has closed (after the crawl's timing), or earlier
+        when :data:`archive_wanted`."""
+        if self.writer is None or self.failure is not None:
             return
-        self.linked = True
         try:
             self._link_copies()
         except sqlite3.Error as exc:
@@ -255,8 +260,10 @@ class ArchivePipeline:
                 raise
             logger.exception("near-duplicate linking failed")
             checked = 0
-        self.crawler.stats.set_value("archive/neardup/checked", checked)
-        self.crawler.stats.set_value("archive/neardup/seconds", round(time.monotonic() - started, 3))
+        stats = self.crawler.stats  # summed over the passes (feeds may ask for one mid-crawl)
+        stats.set_value("archive/neardup/checked", stats.get_value("archive/neardup/checked", 0) + checked)
+        stats.set_value("archive/neardup/seconds",
+                        round(stats.get_value("archive/neardup/seconds", 0.0) + time.monotonic() - started, 3))
 
     def spider_closed(self, spider, reason):
         """Record the run's end; the finish reason is only known once the spider closed."""

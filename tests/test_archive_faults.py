@@ -282,9 +282,14 @@ def test_read_commands_write_nothing_to_a_writable_archive(archive, tmp_path):
     with sqlite3.connect(archive) as conn:
         assert conn.execute("SELECT count(*) FROM search_queue").fetchone() == (1,)
     conn.close()
-    assert run_archive("neardup", "--db", archive).returncode == 0  # the next writer catches up
+    waiting = run_archive("search", "推进大会", "--db", archive)
+    assert waiting.stderr.startswith("note: 1 article is not in the search index yet;"), waiting.stderr
+    assert "python -m archive reindex" in waiting.stderr
+    proc = run_archive("reindex", "--db", archive)  # the explicit step (any writer does it too)
+    assert proc.returncode == 0 and proc.stdout == "the search index is up to date (3 articles)\n", proc
     found = run_archive("search", "推进大会", "--db", archive, "--json")
     assert [h["url"] for h in json.loads(found.stdout)["results"]] == [ARTICLES[1][0]]
+    assert found.stderr == ""
     assert _runs(archive) == [(1, 1, "finished"), (2, 1, "killed")]
 
 

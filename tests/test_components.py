@@ -17,10 +17,13 @@ from scrapy.utils.test import get_crawler
 from archive import ArchiveWriter, open_archive
 from crawler import settings as project_settings
 from crawler.compression import TruncatedBody, TruncatedBodyMiddleware
-from crawler.incremental import AlreadyArchived, IncrementalMiddleware, RecheckPolicy, RevisitMiddleware, revisits_planned
+from crawler.incremental import (AlreadyArchived, IncrementalMiddleware, RecheckPolicy, RevisitMiddleware,
+                                 lastmod_changed, revisits_planned)
+from crawler.extract import extract_record
 from crawler.items import Article, Capture, LinksSeen, Revisit
 from crawler.middlewares import AliasingRedirectMiddleware, CaptureMiddleware, EncodingMiddleware
 from crawler.onsite import OFFSITE_META, OnSiteMiddleware
+from crawler.pages import NotArticle, RuleBook
 from crawler.spiders.news import NewsSpider
 from samplesite.portals import MP_PAGES, build_dailyqd, build_pdnews
 
@@ -169,6 +172,17 @@ def test_a_split_article_is_assembled_from_its_pages(spider, dailyqd):
     assert article.aliases == [BASE + second, BASE + third]
     assert article.related_urls == [BASE + u for u in want["related_urls"]]
     assert article.captures == [capture]
+
+
+def test_re_extraction_refuses_an_article_whose_later_page_is_unreadable(dailyqd):
+    """Offline (archive reextract) a continuation page that is no text fails the article, so
+    the stored whole article is kept; the crawl keeps what the pages it could read gave."""
+    first, second, third = MP_PAGES
+    pages = [response(dailyqd, first), response(dailyqd, second),
+             response(dailyqd, third).replace(body=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 40)]
+    with pytest.raises(NotArticle):
+        extract_record(pages, RuleBook())
+    assert extract_record(pages[:2], RuleBook())["pages"] == 2
 
 
 def test_a_continuation_page_met_first_asks_for_its_first_page(spider, dailyqd):
@@ -434,3 +448,19 @@ def test_recheck_policy_needs_both_times_and_backoff_zero_rechecks_every_run():
     assert every_run.due(_iso(NOW - dt.timedelta(days=2)), _iso(NOW), NOW) is True
     # a time with another offset is the same moment
     assert policy.due("2021-03-09T20:00:00+08:00", "2021-03-10T06:00:00+00:00", NOW) is True
+
+
+@pytest.mark.parametrize("lastmod, last_fetched, due", [
+    # a day without a time: due unless it ended before the day of the last fetch (site time)
+    ("2021-03-01", "2021-02-28T20:00:00+00:00", True),   # 04:00 on 1 March in Shanghai
+    ("2021-03-01", "2021-03-01T16:30:00+00:00", False),  # 00:30 on 2 March in Shanghai
+    ("2021-03", "2021-03-20T01:00:00+00:00", True),       # a month: the fetch's month
+    ("2021-02", "2021-03-01T01:00:00+00:00", False),
+    # a moment without an offset is the site's time: 10:00 in Shanghai is 02:00 UTC
+    ("2021-03-01T10:00:00", "2021-03-01T05:00:00+00:00", False),
+    ("2021-03-01T10:00:00+08:00", "2021-03-01T01:00:00+00:00", True),
+    ("not a date", "2021-03-01T01:00:00+00:00", False),
+])
+def test_a_lastmod_is_weighed_against_the_last_fetch_in_the_sites_time(lastmod, last_fetched, due):
+    state = {"sitemap_lastmod": None, "last_fetched_at": last_fetched, "last_seen_at": last_fetched}
+    assert lastmod_changed(lastmod, state, "Asia/Shanghai") is due

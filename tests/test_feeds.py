@@ -188,6 +188,49 @@ def test_each_archived_article_once_in_first_noted_order(archived, tmp_path):
     assert records == exported
 
 
+def test_a_feed_batch_closed_mid_crawl_holds_its_articles_and_copies_are_still_linked(tmp_path):
+    """A batch (FEED_EXPORT_BATCH_ITEM_COUNT) closes before the pipeline's own batch is full: the
+    writer stores what it holds first; the near-duplicates met later are linked all the same."""
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db"), "ARCHIVE_BATCH_SIZE": 50})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/,http://other.test/")
+    body = "\n\n".join(f"第{n}段：市政府今天召开新闻发布会，介绍全市重点项目建设的最新进展和下一步安排。"
+                       for n in range(8))
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    first = [article(1, body=body, published_at="2026-11-01"), article(5, body="另一篇完全不同的文章内容。" * 30)]
+    for item in first:
+        pipeline.process_item(item)
+    batch1 = jsonl(export(JsonLinesFeed, crawler, first))
+    assert [r["url"] for r in batch1] == ["http://news.test/a/1.shtml", "http://news.test/a/5.shtml"]
+    copy = article(2, url="http://other.test/a/2.shtml", site="other.test", body=body, published_at="2026-11-02")
+    pipeline.process_item(copy)
+    pipeline.close_spider()
+    batch2 = jsonl(export(JsonLinesFeed, crawler, [copy]))
+    pipeline.spider_closed(crawler.spider, "finished")
+    assert [(r["url"], r["near_duplicate_of"]) for r in batch2] == [
+        ("http://other.test/a/2.shtml", "http://news.test/a/1.shtml")]
+    assert crawler.stats.get_value("archive/neardup/checked") == 3
+    assert crawler.stats.get_value("feeds/articles/not_archived") is None
+
+
+def test_a_page_whose_canonical_the_archive_doubts_is_fed_as_the_article_it_became(tmp_path):
+    """rel=canonical naming another article with other text is not believed: the page is its
+    own article, stored under the URL it was fetched at, and the feed writes that one."""
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db")})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/")
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.process_item(article(1, title="青岛召开会议", body="青岛市今天召开全市工作会议，部署下一阶段任务。" * 5))
+    pipeline.flush()
+    doubted = article(1, fetched_url="http://news.test/a/2.shtml", url_source="canonical", title="平度乡村振兴",
+                      body="平度市乡村振兴工作取得新进展，农民收入持续增长。" * 5)
+    pipeline.process_item(doubted)
+    pipeline.close_spider()
+    pipeline.spider_closed(crawler.spider, "finished")
+    records = jsonl(export(JsonLinesFeed, crawler, [doubted]))
+    assert [(r["url"], r["title"]) for r in records] == [("http://news.test/a/2.shtml", "平度乡村振兴")]
+
+
 def test_feed_fields_choose_among_the_export_fields(archived):
     crawler, items = archived
     data = export(CsvFeed, crawler, items, fields_to_export=["url", "aliases"])

@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 from archive import open_archive
 from archive.query import export_records
 from crawler.items import Article, RelatedLink
-from crawler.pipelines import ArchivePipeline, CleanPipeline, copies_wanted
+from crawler.pipelines import ArchivePipeline, CleanPipeline, archive_wanted
 from crawler.spiders.news import NewsSpider
 
 
@@ -49,7 +49,7 @@ def test_one_bad_record_does_not_lose_its_batch(crawler, tmp_path):
 @pytest.mark.parametrize("feeds", [True, False])
 def test_copies_are_linked_when_feeds_ask_or_when_the_spider_closed(tmp_path, feeds):
     """Copies are linked after Scrapy's ``spider_closed`` stats (outside the crawl's timing),
-    or earlier when feeds ask with ``copies_wanted`` before they read the archive; once either
+    or earlier when feeds ask with ``archive_wanted`` before they read the archive; once either
     way. The run row records the start URLs the spider put in the settings."""
     crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db"),
                                        "NEWS_START_URLS": ["http://news.test/", "http://other.test/"]})
@@ -69,7 +69,7 @@ def test_copies_are_linked_when_feeds_ask_or_when_the_spider_closed(tmp_path, fe
 
     assert linked() == (None,)
     if feeds:
-        crawler.signals.send_catch_log(copies_wanted)
+        crawler.signals.send_catch_log(archive_wanted)
         assert linked() == ("http://news.test/a/1.shtml",)
     pipeline.spider_closed(crawler.spider, "finished")
     assert linked() == ("http://news.test/a/1.shtml",)

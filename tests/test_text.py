@@ -19,8 +19,9 @@ from samplesite import seed
         ("見附件(1)與(a)項", "見附件(1)與(a)項"),
         ("這是什麼(me)", "這是什麼"),  # toneless syllable after a traditional-only character
         ("的(de)", "的(de)"),  # but not after a character both scripts share
-        ("增长3（tuán）.9%", "增长3.9%"),  # a toned syllable after any character
-        ("第三声 (ǎ)", "第三声 (ǎ)"),  # but not after white space: nothing was annotated
+        ("增长3（tuán）.9%", "增长3（tuán）.9%"),  # stored text: only after a Han character
+        ("音节 ma(mā)、ma(má)", "音节 ma(mā)、ma(má)"),  # a text about pinyin keeps it
+        ("第三声 (ǎ)", "第三声 (ǎ)"),
         ("Python(abc)", "Python(abc)"),
     ],
 )
@@ -34,6 +35,9 @@ def test_fold_is_how_comparisons_read_text():
     assert fold("王清憲參加代表團(tuán)審議") == "王清宪参加代表团审议"
     assert fold("ＣＢＡ聯(lián)賽①") == "cba联赛1"
     assert fold("見附件(1)與(a)項") == "见附件(1)与(a)项"
+    # comparisons also drop a toned syllable after any other character but white space
+    assert fold("增长3（tuán）.9%") == "增长3.9%"
+    assert fold("第三声 (ǎ)") == "第三声 (ǎ)"
 
 
 def test_han_characters_beyond_the_bmp_are_han():

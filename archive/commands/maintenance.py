@@ -17,6 +17,19 @@ from archive.reextract import reextract as run_reextract
 
 @click.command()
 @db_option
+def reindex(db_path):
+    """Bring the search index up to date (after an upgrade that changed how text is indexed,
+    or changes made by other programs); crawls and the other writing commands do it too.
+
+    Example: python -m archive reindex --db news.db
+    """
+    with open_to_write(db_path) as db:  # the index is synced before the command's own work
+        articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    click.echo(f"the search index is up to date ({articles} articles)")
+
+
+@click.command()
+@db_option
 def neardup(db_path):
     """Index articles archived before near-duplicate detection existed, and link their copies.
 
@@ -90,4 +103,4 @@ def split_copies(db_path, dry_run, rules_file, extractor):
         click.echo(f"  {example['url']} (was part of {example['article']})")
 
 
-COMMANDS = [neardup, reextract, split_copies]
+COMMANDS = [reindex, neardup, reextract, split_copies]

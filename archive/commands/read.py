@@ -8,7 +8,7 @@ import json
 import click
 from sqlite_utils import Database
 
-from archive import query, search
+from archive import query, search, searchindex
 from archive.check import CheckReport, check
 from archive.commands.options import db_option, open_to_read, since_option, site_option, until_option
 from archive.db import connect_readonly
@@ -33,7 +33,13 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     Simplified and traditional characters are interchangeable; "quoted words" must occur
     as one sequence. Example: python -m archive search '平度 "乡村振兴"' --db news.db
     """
-    results = search.search(open_to_read(db_path), text, site=site, since=since, until=until, limit=limit,
+    db = open_to_read(db_path)
+    waiting = searchindex.pending(db)
+    if waiting:  # a reader never writes: say what it cannot find yet
+        click.echo(f"note: {waiting} article{'s are' if waiting != 1 else ' is'} not in the search index yet; "
+                   f"the next crawl or 'python -m archive reindex --db {db_path}' adds "
+                   f"{'them' if waiting != 1 else 'it'}", err=True)
+    results = search.search(db, text, site=site, since=since, until=until, limit=limit,
                             max_ranked=None if rank_all else search.MAX_RANKED)
     if as_json:
         click.echo(json.dumps(
