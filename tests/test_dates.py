@@ -14,7 +14,7 @@ from crawler.encoding import redecode
 from crawler.extract import CaptureExtractor, extract_bytes
 from crawler.incremental import lastmod_changed
 from crawler.pages import RuleBook
-from crawler.pages.rules import SiteRule
+from crawler.pages.siterule import SiteRule
 from crawler.urls import date_from_url
 from tests.savedpages import record
 

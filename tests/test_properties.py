@@ -32,7 +32,7 @@ from crawler import dates
 from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, RelatedLink
 from crawler.pages import RuleBook
-from crawler.pages.rules import SiteRule
+from crawler.pages.siterule import SiteRule
 from crawler.text import clean_body, clean_line, garbled_reason, link_text_key, script_of
 from crawler.urls import TRACKING_PARAMS, TRACKING_PREFIXES, absolute, canonicalize, date_from_url
 

@@ -41,7 +41,7 @@ from crawler.pages.layout import Layout
 from crawler.pages.markup import page_tree
 from crawler.pages.metadata import article_json_ld, meta_contents
 from crawler.pages.navigation import ArticleNavigation, is_copy_path
-from crawler.pages.rules import SiteRule
+from crawler.pages.siterule import SiteRule
 from crawler.text import script_of
 from crawler.urls import absolute, netloc, same_site
 

@@ -17,60 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from parsel import Selector, SelectorList
-
 from archive.clock import DEFAULT_TIMEZONE
 from crawler.dates import EARLIEST_DATE, earliest_date
-
-
-@dataclass(frozen=True)
-class SiteRule:
-    title: str | None = None
-    body: str | None = None
-    date: str | None = None
-    author: str | None = None
-    source: str | None = None
-    related: str | None = None
-    timezone: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: dict, where: str = "rules") -> SiteRule:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"{where}: unknown rule keys {sorted(unknown)}; known: {sorted(known)}")
-        rule = cls(**data)
-        if rule.timezone:
-            check_timezone(rule.timezone, where)
-        probe = Selector(text="<html><body></body></html>")
-        for name in known - {"timezone"}:
-            try:
-                rule.select(probe, name)
-            except Exception as exc:  # lxml and cssselect raise their own error types
-                raise ValueError(f"{where}: bad {name} selector {getattr(rule, name)!r}: {exc}") from None
-        return rule
-
-    def select(self, selector: Selector, field: str) -> SelectorList | None:
-        """The nodes a rule's selector picks for ``field``, or None when there is no rule."""
-        query = getattr(self, field)
-        if not query:
-            return None
-        if query.startswith(("/", "(")):
-            return selector.xpath(query)
-        return selector.css(query)
-
-
-def check_timezone(name: str, where: str = "NEWS_TIMEZONE") -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{where}: unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)") from None
+from crawler.pages.article import ArticlePage
+from crawler.pages.siterule import SiteRule, check_timezone
 
 
 class RuleBook:
@@ -99,8 +52,6 @@ class RuleBook:
     def page(self, response, fetched_at: str | None = None):
         """The :class:`~crawler.pages.ArticlePage` for a response, with its site's rule;
         ``fetched_at`` (ISO 8601) when the response does not carry its fetch time."""
-        from crawler.pages.article import ArticlePage
-
         return ArticlePage(response, self.for_url(response.url), self.default_timezone, fetched_at, self.earliest)
 
     def for_url(self, url: str) -> SiteRule:
