@@ -71,6 +71,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_SETTINGS = {
     "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "INFO",
     "CONCURRENT_REQUESTS": "8", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    # batches of 50: a crawl held after HOLD_AFTER article responses has committed some (the
+    # default of 200 would commit them only after ARCHIVE_BATCH_SECONDS)
+    "ARCHIVE_BATCH_SIZE": "50",
 }
 FAULT_ARTICLES = 300  # articles of the fault cases' portal
 HOLD_AFTER = 60       # article responses the portal lets through before holding the rest

@@ -21,6 +21,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
 from archive import ArchiveWriter, open_archive
 from archive.clock import utc_now
@@ -67,18 +68,24 @@ class CleanPipeline:
 class ArchivePipeline:
     """Store articles in the SQLite archive at ``ARCHIVE_PATH``.
 
-    Articles are written in batches of ``ARCHIVE_BATCH_SIZE``, each batch one transaction,
-    by this one writer. The run's new and changed articles are checked for near-duplicates
+    Articles (and the other items' notes) are written in batches, each batch one transaction,
+    by this one writer: a batch is written when it holds ``ARCHIVE_BATCH_SIZE`` entries, or
+    when its first entry has waited ``ARCHIVE_BATCH_SECONDS`` (a slow or stalled crawl still
+    commits what it fetched every half minute or so; checked as entries arrive and on a timer
+    a third as long), and when the spider closes. The run's new and changed articles are checked for near-duplicates
     in one pass after the last write (stats ``archive/neardup/checked`` and ``.../seconds``).
     A row in ``crawl_runs`` records the crawl: it is opened with the spider and closed (with
     the finish reason and counts) when the spider closes.
     Stats: ``archive/articles/new``, ``archive/articles/updated``, ``archive/articles/unchanged``.
     """
 
-    def __init__(self, crawler, path: str, batch_size: int):
+    def __init__(self, crawler, path: str, batch_size: int, batch_seconds: float = 30.0):
         self.crawler = crawler
         self.path = path
         self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.batch_started: float | None = None  # time.monotonic() of the batch's first entry
+        self.timer: task.LoopingCall | None = None  # writes a batch that waited long enough
         self.db = None
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
@@ -94,7 +101,9 @@ class ArchivePipeline:
         path = crawler.settings.get("ARCHIVE_PATH")
         if not path:
             raise NotConfigured("ARCHIVE_PATH is empty")
-        pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")))
+        pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")),
+                       crawler.settings.getfloat("ARCHIVE_BATCH_SECONDS"))
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.revisits_planned, signal=revisits_planned)
         crawler.signals.connect(pipeline.complete, signal=archive_wanted)
@@ -129,11 +138,26 @@ class ArchivePipeline:
             self.seen += [(url, lastmod, texts, now) for url, lastmod, texts in item.entries]
         else:
             self.pending.append(item.to_record() if isinstance(item, Article) else ItemAdapter(item).asdict())
+        if self.batch_started is None:
+            self.batch_started = time.monotonic()
         if len(self.pending) + len(self.revisits) + len(self.seen) + len(self.checks) >= self.batch_size:
             self.flush()
+        else:
+            self.flush_if_due()
         return item
 
+    def spider_opened(self, spider):
+        if self.batch_seconds > 0:
+            self.timer = task.LoopingCall(self.flush_if_due)
+            self.timer.start(self.batch_seconds / 3, now=False)
+
+    def flush_if_due(self) -> None:
+        """Write the batch when its first entry has waited ``ARCHIVE_BATCH_SECONDS``."""
+        if self.batch_started is not None and time.monotonic() - self.batch_started >= self.batch_seconds:
+            self.flush()
+
     def flush(self):
+        self.batch_started = None
         if self.failure is not None:  # the archive failed: nothing more is written
             self.not_stored(len(self.pending))
             self.pending, self.revisits, self.seen, self.checks = [], [], [], []
@@ -233,6 +257,8 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("archive/articles/not_stored", n)
 
     def close_spider(self):
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         self.flush()
 
     def complete(self) -> None:

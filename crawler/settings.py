@@ -68,7 +68,8 @@ ITEM_PIPELINES = {
 
 # -- the archive -----------------------------------------------------------------------------
 ARCHIVE_PATH = "archive.db"
-ARCHIVE_BATCH_SIZE = 50        # articles per write transaction
+ARCHIVE_BATCH_SIZE = 200       # entries (articles, revisits, notes) per write transaction, at most
+ARCHIVE_BATCH_SECONDS = 30     # ... or fewer: a batch is written once its first entry waited this long
 
 # -- discovery and extraction ----------------------------------------------------------------
 # Non-article pages (home, channels, listings, calendars) followed in a row from a start page.

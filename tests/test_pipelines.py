@@ -77,3 +77,18 @@ def test_copies_are_linked_when_feeds_ask_or_when_the_spider_closed(tmp_path, fe
     run = open_archive(tmp_path / "a.db", create=False).execute(
         "SELECT start_urls, finish_reason FROM crawl_runs").fetchone()
     assert run == ('["http://news.test/", "http://other.test/"]', "finished")
+
+
+@pytest.mark.parametrize("seconds, stored_before_close", [(0, 2), (3600, 0)])
+def test_a_batch_is_written_when_full_or_when_its_first_entry_waited_long_enough(tmp_path, seconds, stored_before_close):
+    crawler = get_crawler(NewsSpider, {"ARCHIVE_PATH": str(tmp_path / "a.db"), "ARCHIVE_BATCH_SIZE": 200,
+                                       "ARCHIVE_BATCH_SECONDS": seconds})
+    crawler.spider = NewsSpider.from_crawler(crawler, start_urls="http://news.test/")
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.process_item(article(1))
+    pipeline.process_item(article(2))
+    assert crawler.stats.get_value("archive/articles/new", 0) == stored_before_close
+    pipeline.close_spider()
+    assert crawler.stats.get_value("archive/articles/new") == 2
+    pipeline.spider_closed(crawler.spider, "finished")

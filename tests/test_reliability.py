@@ -70,3 +70,15 @@ def test_damaged_archive_is_one_line_exit_1(reliability, harness):
     verdicts = reliability.flipped_bytes(harness, commands=("export jsonl", "summary", "check"), damages=("header",))
     assert len(verdicts) == 4  # three commands, then check on an archive with a damaged capture
     assert all(v.passed for v in verdicts), failures(verdicts)
+
+
+def test_a_stalled_crawl_commits_what_it_fetched_after_archive_batch_seconds(reliability, harness):
+    """The portal stops answering after 60 articles: far fewer than a batch, but the batch is
+    written once its first entry has waited ARCHIVE_BATCH_SECONDS; a kill then loses none."""
+    archive = harness.scratch("stalled") / "news.db"
+    started = reliability.time.monotonic()
+    with harness.held(archive, ARCHIVE_BATCH_SIZE="1000", ARCHIVE_BATCH_SECONDS="2") as job:
+        waited = reliability.time.monotonic() - started
+        job.kill()
+    assert waited < 60
+    assert reliability.committed_articles(archive) >= reliability.HOLD_AFTER - 16  # (in flight: 8 requests)
