@@ -20,16 +20,18 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
-def add_captures(db: Database, article_id: int, captures: list[dict], run_id: int | None) -> int | None:
+def add_captures(db: Database, article_id: int, captures: list[dict], run_id: int | None,
+                 new_article: bool = False) -> int | None:
     """Store an article's raw responses (first page, then continuation pages; dicts with url,
     fetched_at, status, body and optionally protocol, method, request_headers and
     response_headers as ``[name, value]`` pairs) as one group; returns the first page's
     capture id. A group identical to one already kept for the article (same URLs and
-    payloads, page for page) is not stored twice."""
+    payloads, page for page) is not stored twice (``new_article``: the article has none yet,
+    nothing to look up)."""
     if not captures:
         return None
     digests = [payload_digest(c["body"]) for c in captures]
-    row = db.execute(
+    row = None if new_article else db.execute(
         "SELECT id FROM captures WHERE article_id = ? AND url = ? AND payload_digest = ? AND page = 1 "
         "AND (SELECT count(*) FROM captures p WHERE p.part_of = captures.id) = ? ORDER BY id DESC LIMIT 1",
         [article_id, captures[0]["url"], digests[0], len(captures) - 1],

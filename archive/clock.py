@@ -53,7 +53,10 @@ def parse_iso(value: str | None, tz: str | None = None) -> dt.date | dt.datetime
             return dt.date.fromisoformat(value)
         if not _MOMENT.match(value):
             return None
-        moment = isoparse(value)
+        try:
+            moment = dt.datetime.fromisoformat(value)  # in C: the common forms
+        except ValueError:
+            moment = isoparse(value)  # the rest of ISO 8601 (24:00, comma decimals ...)
     except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))

@@ -126,7 +126,7 @@ class ArchiveWriter:
         self._add_link_texts(article_id, record.get("link_texts") or [], now)
         self.replace_related(article_id, record.get("related", []))
         self._check_copies(article_id, record["body"])
-        capture_id = add_captures(self.db, article_id, record.get("captures") or [], run_id)
+        capture_id = add_captures(self.db, article_id, record.get("captures") or [], run_id, new_article=True)
         if capture_id is not None:
             self.db.execute("UPDATE articles SET capture_id = ? WHERE id = ?", [capture_id, article_id])
         return Outcome.NEW

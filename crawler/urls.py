@@ -44,8 +44,9 @@ def canonicalize(url: str) -> str:
     return url if canonical is None else canonical
 
 
+@lru_cache(maxsize=1 << 16)
 def _canonical(url: str) -> str | None:
-    """:func:`canonicalize` of ``url``, or None when it is no URL."""
+    """:func:`canonicalize` of ``url``, or None when it is no URL (remembered like it)."""
     try:
         parts = urlsplit(url if url.isascii() and not _TO_QUOTE.search(url) else safe_url_string(url))
         parts.port  # raises for a port that is no number or out of range
