@@ -53,6 +53,11 @@ from crawler.urls import canonicalize, netloc
 logger = logging.getLogger(__name__)
 
 
+# Request meta key set by the spider when the archive did not know the request's URL as the
+# request was made: IncrementalMiddleware does not ask again. Meanwhile the archive only learns
+# URLs from this crawl's own writes; a page fetched anyway merges into its article unchanged.
+UNKNOWN_META = "news_unknown_to_archive"
+
 # Signal sent by RevisitMiddleware with ``urls``: the archived articles it asks for in this
 # run (the archive's writer notes them as checked).
 revisits_planned = object()
@@ -234,7 +239,7 @@ class IncrementalMiddleware:
 
     def process_request(self, request):
         door = request.meta.get("news_door")
-        if self.check is None or door is None or door == "start":
+        if self.check is None or door is None or door == "start" or request.meta.get(UNKNOWN_META):
             return None
         lastmod = request.meta.get("news_lastmod")
         state, reason = self.check.weigh(request.url, door, lastmod, request.meta.get("news_link_text"))

@@ -17,8 +17,8 @@ from scrapy.utils.test import get_crawler
 from archive import ArchiveWriter, open_archive
 from crawler import settings as project_settings
 from crawler.compression import TruncatedBody, TruncatedBodyMiddleware
-from crawler.incremental import (AlreadyArchived, IncrementalMiddleware, RecheckPolicy, RevisitMiddleware,
-                                 lastmod_changed, revisits_planned)
+from crawler.incremental import (UNKNOWN_META, AlreadyArchived, IncrementalMiddleware, RecheckPolicy,
+                                 RevisitMiddleware, lastmod_changed, revisits_planned)
 from crawler.extract import extract_record
 from crawler.items import Article, Capture, LinksSeen, Revisit
 from crawler.middlewares import AliasingRedirectMiddleware, CaptureMiddleware, EncodingMiddleware
@@ -369,6 +369,27 @@ def test_incremental_middleware_skips_what_is_archived_and_not_due(archived):
         mw.spider_closed(None)
     with pytest.raises(NotConfigured):
         IncrementalMiddleware.from_crawler(get_crawler(settings_dict={**archived, "NEWS_INCREMENTAL": False}))
+
+
+def test_a_url_the_spider_found_unknown_to_the_archive_is_not_weighed_again(archived, tmp_path):
+    """The spider asks the archive before it makes a request and marks a URL it does not know
+    (UNKNOWN_META); the middleware then does not ask a second time."""
+    crawler = get_crawler(NewsSpider, archived)
+    spider = NewsSpider.from_crawler(crawler, start_urls=BASE + "/")
+    new_url = BASE + "/content/202101/26/content_9.shtml"
+    (request,) = list(spider.page_request(new_url, hops=1, door="listing"))
+    assert request.meta[UNKNOWN_META] is True
+    (unchanged,) = list(spider.page_request(BASE + "/content/202101/27/content_8.shtml", hops=1, door="start"))
+    assert UNKNOWN_META not in unchanged.meta  # start pages are not asked about
+    mw = IncrementalMiddleware.from_crawler(crawler)
+    mw.spider_opened(None)
+    try:  # even were it archived by now, the middleware believes the spider's answer
+        marked = Request(BASE + ARTICLE, meta={"news_door": "listing", UNKNOWN_META: True})
+        assert mw.process_request(marked) is None and not marked.headers
+        assert crawler.stats.get_value("news/incremental/skipped") is None
+    finally:
+        mw.spider_closed(None)
+        spider.closed("finished")
 
 
 async def _collect(agen) -> list:

@@ -45,7 +45,7 @@ from archive.clock import day_of, utc_now
 from crawler.assembly import Continuation, NotText, add_page, is_text, read_article
 from crawler.backfill import DateRange
 from crawler.failures import failure_reason
-from crawler.incremental import AlreadyArchived, ArchiveCheck
+from crawler.incremental import UNKNOWN_META, AlreadyArchived, ArchiveCheck
 from crawler.items import Article, Revisit
 from crawler.linkbook import LinkBook, ending_with_notes
 from crawler.onsite import OFFSITE_META
@@ -135,7 +135,7 @@ class NewsSpider(SiteDoors, Spider):
                 self.crawler.stats.inc_value("news/backfill/skipped_before_fetch")
                 continue
             self.links.queued.add(url)
-            archived = self.archived_not_due(url, door, lastmod, link_text)
+            archived = self.archived_not_due(url, door, lastmod, link_text, meta)
             if archived is None:
                 yield self.request(url, meta, lastmod, link_text)
                 continue
@@ -167,11 +167,14 @@ class NewsSpider(SiteDoors, Spider):
             logger.warning("could not open the archive for the incremental check: %(error)s", {"error": exc})
             return None
 
-    def archived_not_due(self, url: str, door: str, lastmod: str | None, link_text: str | None) -> AlreadyArchived | None:
+    def archived_not_due(self, url: str, door: str, lastmod: str | None, link_text: str | None,
+                         meta: dict) -> AlreadyArchived | None:
         """The incremental check's answer (counted as ``news/incremental/skipped``) when the
         archive holds the article ``url`` leads to and it is not due, else None: asked here,
         before a Request is made, so archived URLs (a sitemap's tens of thousands) cost no
-        request; a request's own check (crawler.incremental) weighs the others again."""
+        request. A URL the archive does not know is marked so in the request's ``meta``
+        (:data:`~crawler.incremental.UNKNOWN_META`); a request's own check
+        (crawler.incremental) weighs the others again."""
         if door == "start" or self.archive_check is None:
             return None
         try:
@@ -180,6 +183,8 @@ class NewsSpider(SiteDoors, Spider):
             self.crawler.stats.inc_value("news/incremental/check_failed")
             logger.warning("could not ask the archive about %(url)s: %(error)s", {"url": url, "error": exc})
             return None
+        if state is None:
+            meta[UNKNOWN_META] = True
         if state is None or reason is not None:
             return None
         self.crawler.stats.inc_value("news/incremental/skipped")
