@@ -124,7 +124,7 @@ class ArchiveWriter:
         self._claim_urls(article_id, claimed)
         self._add_urls(article_id, record_urls(record), now)
         self._add_link_texts(article_id, record.get("link_texts") or [], now)
-        self.replace_related(article_id, record.get("related", []))
+        self._add_related(article_id, record.get("related", []))
         self._check_copies(article_id, record["body"])
         capture_id = add_captures(self.db, article_id, record.get("captures") or [], run_id, new_article=True)
         if capture_id is not None:
@@ -293,7 +293,12 @@ class ArchiveWriter:
         self.db.conn.executemany("UPDATE article_urls SET article_id = ? WHERE url = ?", [(article_id, u) for u in urls])
 
     def replace_related(self, article_id: int, related: list[dict]) -> None:
+        """The article's related list becomes ``related`` (dicts with url, text), in order."""
         self.db.conn.execute("DELETE FROM related_links WHERE article_id = ?", [article_id])
+        self._add_related(article_id, related)
+
+    def _add_related(self, article_id: int, related: list[dict]) -> None:
+        """:meth:`replace_related` for an article that has no related list yet (a new one)."""
         self.db.conn.executemany(
             "INSERT INTO related_links (article_id, position, url, anchor_text) VALUES (?, ?, ?, ?)",
             [(article_id, i, r["url"], r.get("text", "")) for i, r in enumerate(related)],
