@@ -8,6 +8,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +85,19 @@ def first_crawl(portals, tmp_path_factory) -> Crawl:
     crawl = run_crawl(server, [server.base_urls[name] + "/" for name in sites], db_path)
     assert crawl.returncode == 0, crawl.log[-3000:]
     return crawl
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 10.0) -> None:
+    """Wait until the server ``proc`` (stdout piped) answers ``url``; fail with its output
+    when it exits first or does not answer within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(proc.stdout.read().decode())
+            if time.monotonic() > deadline:
+                pytest.fail(f"no answer from {url} within {seconds:.0f} s")
+            time.sleep(0.05)

@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import zlib
@@ -31,6 +30,8 @@ from archive.errors import ArchiveError, ArchiveLocked, ArchiveReadOnly
 from archive.lock import ArchiveLock, is_locked
 from archive.runs import close_dead_runs, finish_run, start_run
 from archive.tokenizer import index_tokens
+
+from .conftest import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -420,13 +421,7 @@ def test_datasette_serves_a_read_only_archive_immutable(read_only):
                              "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/news"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + ".json", timeout=1).read()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode()
-                time.sleep(0.05)
+        wait_until_serving(base + ".json", proc)
         query = urllib.parse.quote("胶州湾")
         with urllib.request.urlopen(f"{base}/articles.json?_shape=array&_search={query}", timeout=10) as r:
             rows = json.loads(r.read())

@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -24,6 +23,8 @@ import pytest
 from archive import open_archive
 from archive.search import search
 from samplesite import seed
+
+from .conftest import wait_until_serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags chromium keeps trying to reach Google's hosts.
@@ -49,14 +50,7 @@ def datasette(first_crawl, tmp_path_factory):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(proc.stdout.read().decode())
-                time.sleep(0.1)
+        wait_until_serving(base + "/-/versions.json", proc)
         yield base, path
     finally:
         proc.terminate()
