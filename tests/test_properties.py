@@ -20,21 +20,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from urllib.parse import unquote_plus, unquote_to_bytes, urlsplit
+from urllib.parse import unquote_plus, unquote_to_bytes, urljoin, urlsplit
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from archive import clock
-from archive.chinese import HAN_CLASS, search_folding, strip_annotations
+from archive.chinese import HAN_CLASS, count_traditional_only, is_traditional_only, search_folding, strip_annotations
 from crawler import dates
 from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, RelatedLink
 from crawler.pages import RuleBook
 from crawler.pages.siterule import SiteRule
 from crawler.text import clean_body, clean_line, garbled_reason, link_text_key, script_of
-from crawler.urls import TRACKING_PARAMS, TRACKING_PREFIXES, absolute, canonicalize, date_from_url
+from crawler.urls import TRACKING_PARAMS, TRACKING_PREFIXES, _join, absolute, canonicalize, date_from_url
 
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -161,6 +161,25 @@ def test_canonicalize_is_idempotent_and_keeps_site_and_parameters(url):
 def test_absolute_never_raises(base, href):
     url = absolute(base, href)
     assert url is None or canonicalize(url) == url
+
+
+_PATH_PIECES = ["/", "//", ".", "..", "/.", "/..", "a", "新闻", "%2e", "?", "#", "?x=1", "#top", ";p", " ", "\t", "\x01"]
+
+
+@PROPERTY
+@given(portal_url, st.one_of(st.lists(st.sampled_from(_PATH_PIECES), max_size=8).map(lambda p: "/" + "".join(p)),
+                             st.text(max_size=12).map(lambda t: "/" + t)))
+@example("http://news.example.cn/a/b.html", "/x/../y")  # a ".." segment is resolved, not kept
+@example("http://news.example.cn/a/b.html", "/x?")  # an empty query is dropped
+def test_root_paths_join_as_urljoin_joins_them(base, href):
+    assert _join(base, href) == urljoin(base, href)
+
+
+@PROPERTY
+@given(chinese_text)
+@example("團\U00020000")  # beyond the BMP: counted by the other path
+def test_traditional_characters_count_as_the_converter_says(text):
+    assert count_traditional_only(text) == sum(1 for ch in text if _han(ch) and is_traditional_only(ch))
 
 
 @PROPERTY

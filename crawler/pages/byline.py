@@ -15,7 +15,7 @@ from functools import cached_property
 from archive import clock
 from crawler import dates
 from crawler.pages.chrome import class_words, is_chrome_tag
-from crawler.pages.elementtext import link_text_len, longer_than, text_of
+from crawler.pages.elementtext import link_text_len, text_of
 from crawler.pages.metadata import PUBLISHED_META, script_dates
 from crawler.pages.vocabulary import (AUTHOR_LABEL, BOILERPLATE, BYLINE_FIELDS, BYLINE_HINT, DATE_CHROME_NAMES,
                                       DATE_CHROME_WORDS, EDITOR_BEFORE, INLINE_TAGS, NAME, NAME_WITH_LATIN,
@@ -75,7 +75,7 @@ class BylineFields:
                 continue  # dates in a list belong to the listed items
             if any(self._date_chrome(n) for n in (el, parent) if n is not None):
                 continue
-            if longer_than(el, 400):
+            if self.layout.longer_than(el, 400):
                 continue  # a container whose own text happens to hold a year, not a byline
             text = clean_line(text_of(el))
             if _YEAR.search(text) and not dates.text_dates(text):
@@ -85,7 +85,7 @@ class BylineFields:
             if any(anc in chrome or self._date_chrome(anc) and not self.layout.is_holder(anc)
                    for anc in el.iterancestors()):
                 continue
-            if parent is not None and not longer_than(parent, 1000) \
+            if parent is not None and not self.layout.longer_than(parent, 1000) \
                     and (link_text_len(parent) - permalink) * 2 > len(text_of(parent).strip()):
                 continue  # a row of a link list (title link + date)
             out.append((text, el))
@@ -98,7 +98,7 @@ class BylineFields:
         node = el
         for _ in range(3):
             node = node.getparent()
-            if node is None or longer_than(node, 80):
+            if node is None or self.layout.longer_than(node, 80):
                 break
             wider = clean_line(text_of(node))
             if dates.text_dates(wider):
@@ -277,14 +277,13 @@ class BylineFields:
                     return field
         return None
 
-    @staticmethod
-    def _line_of(el) -> str:
+    def _line_of(self, el) -> str:
         """The text of the line ``el`` is part of: ``el``'s own, or, for an inline element,
         its block's (at most _MAX_LINE_CHARS characters)."""
         node = el
         while node.tag in INLINE_TAGS:
             parent = node.getparent()
-            if parent is None or longer_than(parent, _MAX_LINE_CHARS):
+            if parent is None or self.layout.longer_than(parent, _MAX_LINE_CHARS):
                 break
             node = parent
         return text_of(node)
@@ -298,7 +297,7 @@ class BylineFields:
             if not raw or "source" not in raw.lower() and "laiyuan" not in raw.lower():
                 continue
             names, words = class_words(el)
-            if not (names | words) & SOURCE_WORDS or longer_than(el, 40):
+            if not (names | words) & SOURCE_WORDS or self.layout.longer_than(el, 40):
                 continue
             if any(anc in self._chrome_ancestors for anc in el.iterancestors()):
                 continue

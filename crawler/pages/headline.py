@@ -72,7 +72,7 @@ class HeadlineFields:
         names, words = class_words(el)
         if (names | words) & _SITE_WORDS or el.tag != "h1" and self.layout.skipped(el):
             return None
-        if longer_than(el, MAX_TITLE_CHARS * 2):
+        if self.layout.longer_than(el, MAX_TITLE_CHARS * 2):
             return None
         text = clean_line(text_of(el))
         return text if 2 <= len(text) <= MAX_TITLE_CHARS else None
@@ -225,7 +225,7 @@ class HeadlineFields:
     def _footer_lines(self) -> tuple:
         """The page's copyright and licence lines (FOOTER), folded."""
         return tuple(_fold(text_of(el)) for el, own in self.layout.own
-                     if is_footer(own) and not longer_than(el, 300))
+                     if is_footer(own) and not self.layout.longer_than(el, 300))
 
     def _names_site(self, segment: str, hint_limit: int) -> bool:
         """True when a segment of ``<title>`` names the site or one of its channels: at most

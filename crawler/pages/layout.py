@@ -55,6 +55,10 @@ class Layout(ParagraphReading):
         self.related = set(self.related_list)
         self.headline_holders = {a for h1 in root.iter("h1") for a in h1.iterancestors()}
 
+    def longer_than(self, el, limit: int) -> bool:
+        """True when ``el`` holds more than ``limit`` characters of visible text (:attr:`lengths`)."""
+        return self.lengths.get(el, 0) > limit
+
     # -- chrome -----------------------------------------------------------------------------
 
     def chrome_class(self, el) -> bool:

@@ -19,6 +19,8 @@ from parsel import Selector
 
 # Levels of nesting kept (Blink's kMaximumHTMLParserDOMTreeDepth). Pages nest 20-40 deep.
 MAX_DEPTH = 512
+# Levels the HTML parser may add without a start tag in the markup (html, head/body, tbody, p).
+_IMPLIED_LEVELS = 8
 _TOO_DEEP = etree.XPath("boolean(/" + "/".join(["*"] * (MAX_DEPTH + 1)) + ")")
 
 # Elements without content (no end tag), and elements whose content is text, not markup.
@@ -160,7 +162,9 @@ def page_tree(response) -> tuple[Selector, str]:
     """``(selector, markup)`` of an HTML response: Scrapy's own selector and text, or for a
     page nested deeper than MAX_DEPTH, both of its :func:`flatten`\\ ed markup."""
     selector = response.selector
-    if not is_too_deep(selector.root):
+    # the parser implies a few elements (html, body, tbody...) but nests no deeper than the
+    # start tags it reads: a page of fewer tags than the limit needs no walk to check
+    if response.body.count(b"<") + _IMPLIED_LEVELS <= MAX_DEPTH or not is_too_deep(selector.root):
         return selector, response.text
     markup = flatten(response.text)
     return Selector(text=markup, type="html", base_url=getattr(response, "url", None)), markup

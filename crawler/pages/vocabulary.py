@@ -75,9 +75,13 @@ SHARE_PROMPT = re.compile(r"^(?:[点點](?:分享|收藏|[点點]?赞|[点點]?�
 BOILERPLATE_MAX_LEN = 60
 # Lines that are only an advertisement marker.
 AD_LINE = re.compile(r"^\s*(?:advertisement|advert|ad|sponsored|广告|廣告|推广|推廣)\s*$", re.I)
-# Site footer lines (licences, copyright), dropped wherever they appear.
-FOOTER = re.compile(r"ICP备|ICP備|版权所有|版權所有|Copyright|All Rights Reserved|公网安备|公網安備|"
-                    r"举报电话|舉報電話|主办[:：]|主辦[:：]|承办[:：]|承辦[:：]|版权声明|版權聲明", re.I)
+# Site footer lines (licences, copyright), dropped wherever they appear. FOOTER_WORDS start
+# with one of FOOTER_FIRST: the lookahead lets the regex engine skip every other character
+# instead of trying each word there (4x faster on body lines, which are tested one by one).
+FOOTER_WORDS = (r"ICP备|ICP備|版权所有|版權所有|Copyright|All Rights Reserved|公网安备|公網安備|"
+                r"举报电话|舉報電話|主办[:：]|主辦[:：]|承办[:：]|承辦[:：]|版权声明|版權聲明")
+FOOTER_FIRST = "ICA版公举舉主承"
+FOOTER = re.compile(rf"(?=[{FOOTER_FIRST}])(?:{FOOTER_WORDS})", re.I)
 
 # The value of a 来源 label ends at white space, a separator or the next label with its colon
 # ("来源:开源中国社区点击:次"; "来源：青岛发布" is one name).
