@@ -33,6 +33,7 @@ from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, RelatedLink
 from crawler.pages import RuleBook
 from crawler.pages.siterule import SiteRule
+from crawler.pages.vocabulary import BYLINE_HINT, BYLINE_HINT_WORDS, FOOTER, FOOTER_WORDS
 from crawler.text import clean_body, clean_line, garbled_reason, link_text_key, script_of
 from crawler.urls import TRACKING_PARAMS, TRACKING_PREFIXES, _join, absolute, canonicalize, date_from_url
 
@@ -182,6 +183,25 @@ def test_traditional_characters_count_as_the_converter_says(text):
     assert count_traditional_only(text) == sum(1 for ch in text if _han(ch) and is_traditional_only(ch))
 
 
+_GATED = [(FOOTER, FOOTER_WORDS), (BYLINE_HINT, BYLINE_HINT_WORDS)]
+_GATED_WORDS = [re.sub(r"\[(.).*?\]", r"\1", word)  # each word as written, the first of a [class]
+                for _, words in _GATED for word in words.replace("(?:19|20)\\d\\d", "2021").split("|")]
+
+
+@PROPERTY
+@given(st.lists(st.one_of(chinese_text, st.sampled_from(_GATED_WORDS), st.sampled_from(_GATED_WORDS).map(str.lower)),
+                max_size=4).map(" ".join))
+def test_a_gated_pattern_matches_as_its_words_do(text):
+    """The lookahead in front of a vocabulary pattern (vocabulary.gated) names every first
+    character its words can start with: it finds what the bare words find, where they find it."""
+    for pattern, words in _GATED:
+        for word in _GATED_WORDS:  # every word, not only those drawn
+            assert bool(pattern.search(f"网站{word}")) == bool(re.search(words, f"网站{word}", pattern.flags)), word
+        bare = re.search(words, text, pattern.flags)
+        found = pattern.search(text)
+        assert (found and found.span()) == (bare and bare.span()), (pattern.pattern, text)
+
+
 @PROPERTY
 @given(url_like)
 def test_dates_in_urls_are_real_days(url):
@@ -308,6 +328,18 @@ def test_strip_annotations_only_deletes_annotations(text):
     assert strip_annotations(stripped) == stripped
     assert _han(stripped) == _han(text)
     assert _is_subsequence(list(stripped), list(text))
+
+
+@PROPERTY
+@given(st.lists(st.one_of(chinese_text, st.text(alphabet="abc 123,.", min_size=50, max_size=400)), max_size=40).map("".join))
+@example("a" * 995 + "團" * 20)  # Han characters only past the first 1000 characters
+def test_script_is_judged_by_the_first_600_han_characters(text):
+    han = _han(text)
+    expected = None
+    if len(han) >= 10:
+        sample = han[:600]
+        expected = "zh-Hant" if sum(map(is_traditional_only, sample)) / len(sample) > 0.03 else "zh-Hans"
+    assert script_of(text) == expected
 
 
 @PROPERTY

@@ -1,12 +1,10 @@
 """Text cleaning: whitespace, entities, invisible characters, converter annotations, mojibake."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 from archive.chinese import fold, strip_annotations
-from crawler.pages.vocabulary import FOOTER, FOOTER_FIRST, FOOTER_WORDS
 from crawler.text import clean_body, clean_line, garbled_reason, han_share, script_of
 from samplesite import seed
 
@@ -178,11 +176,3 @@ def test_clean_article_keeps_chinese_with_private_use_indents_and_units():
     body = sample("zh_pua") + "\n" + sample("zh_symbols")
     article = clean_article(Article(url="http://news.test/a.html", title="全国人大会议开幕", body=body))
     assert "13908亿斤" in article.body and "28℃" in article.body
-
-
-def test_footer_words_start_with_the_lookahead_characters():
-    """FOOTER's lookahead names the first character of every footer word: a word starting
-    otherwise would never match."""
-    for word in FOOTER_WORDS.split("|"):
-        assert word[0].upper() in FOOTER_FIRST, word
-        assert FOOTER.search("网站 " + re.sub(r"\[(.).*?\]", r"\1", word).lower() + " 2021"), word

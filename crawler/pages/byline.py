@@ -86,7 +86,7 @@ class BylineFields:
                    for anc in el.iterancestors()):
                 continue
             if parent is not None and not self.layout.longer_than(parent, 1000) \
-                    and (link_text_len(parent) - permalink) * 2 > len(text_of(parent).strip()):
+                    and (link_text_len(parent) - permalink) * 2 > self.layout.lengths.get(parent, 0):
                 continue  # a row of a link list (title link + date)
             out.append((text, el))
         out.sort(key=self._byline_rank(containers))

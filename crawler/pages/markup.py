@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lxml import etree
+from lxml import etree, html
 from parsel import Selector
+from parsel.selector import create_root_node
 
 # Levels of nesting kept (Blink's kMaximumHTMLParserDOMTreeDepth). Pages nest 20-40 deep.
 MAX_DEPTH = 512
@@ -158,13 +159,33 @@ class _Nesting:
                 self.out.append(f"</{entry[0]}>")
 
 
+class _HtmlParser(etree.HTMLParser):
+    """lxml's HTML parser handing out lxml.html's element classes, chosen in C: lxml.html's own
+    parser calls a Python function for every element proxy it creates, and a page object
+    touches every element (its form-control classes are never needed here)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.set_element_class_lookup(_HTML_CLASSES)
+
+
+_HTML_CLASSES = etree.ElementDefaultClassLookup(element=html.HtmlElement, comment=html.HtmlComment,
+                                                pi=html.HtmlProcessingInstruction, entity=html.HtmlEntity)
+
+
+def html_selector(markup: str, url: str | None = None) -> Selector:
+    """A selector over ``markup`` parsed as parsel parses HTML (see :class:`_HtmlParser`)."""
+    return Selector(root=create_root_node(markup, _HtmlParser, base_url=url), type="html")
+
+
 def page_tree(response) -> tuple[Selector, str]:
-    """``(selector, markup)`` of an HTML response: Scrapy's own selector and text, or for a
-    page nested deeper than MAX_DEPTH, both of its :func:`flatten`\\ ed markup."""
-    selector = response.selector
+    """``(selector, markup)`` of an HTML response: a selector over its text, or for a page
+    nested deeper than MAX_DEPTH, both of its :func:`flatten`\\ ed markup."""
+    url = getattr(response, "url", None)
+    selector = html_selector(response.text, url)
     # the parser implies a few elements (html, body, tbody...) but nests no deeper than the
     # start tags it reads: a page of fewer tags than the limit needs no walk to check
     if response.body.count(b"<") + _IMPLIED_LEVELS <= MAX_DEPTH or not is_too_deep(selector.root):
         return selector, response.text
     markup = flatten(response.text)
-    return Selector(text=markup, type="html", base_url=getattr(response, "url", None)), markup
+    return html_selector(markup, url), markup

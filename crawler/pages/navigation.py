@@ -12,6 +12,7 @@ import re
 from functools import cached_property
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.items import RelatedLink
@@ -24,6 +25,8 @@ from crawler.urls import absolute, canonicalize, first_page_of
 
 # hrefs that lead to no page
 _NOT_LINKS = ("javascript:", "#", "mailto:")
+# The hrefs holding ``$stem`` (compiled once: evaluated on every article page).
+_HREFS_WITH = etree.XPath("//a/@href[contains(., $stem)]")
 
 
 def is_copy_path(url: str) -> bool:
@@ -144,7 +147,7 @@ class ArticleNavigation:
         if path.endswith("/"):
             return []
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        urls = (absolute(self.base, str(href)) for href in self.sel.root.xpath("//a/@href[contains(., $stem)]", stem=stem))
+        urls = (absolute(self.base, str(href)) for href in _HREFS_WITH(self.sel.root, stem=stem))
         return [url for url in urls if url]
 
     def continuation_pages(self) -> list[str]:

@@ -11,6 +11,14 @@ from archive.chinese import HAN_CLASS
 # One Han character, as a piece of the patterns below.
 HAN = f"[{HAN_CLASS}]"
 
+
+def gated(pattern: str, first: str, flags: int = 0) -> re.Pattern:
+    """``pattern`` behind a lookahead of ``first``, the characters every match of it starts
+    with (letters in either case under ``re.I``): the regex engine then skips the positions
+    where no match can start instead of trying each alternative there, 2-4x faster on the
+    short texts a page tests one by one. ``first`` must name every possible first character."""
+    return re.compile(f"(?=[{re.escape(first)}])(?:{pattern})", flags)
+
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "TechArticle", "ScholarlyArticle",
                  "LiveBlogPosting", "Report", "SocialMediaPosting", "DiscussionForumPosting"}  # not "Blog": the blog's home
@@ -75,13 +83,10 @@ SHARE_PROMPT = re.compile(r"^(?:[点點](?:分享|收藏|[点點]?赞|[点點]?�
 BOILERPLATE_MAX_LEN = 60
 # Lines that are only an advertisement marker.
 AD_LINE = re.compile(r"^\s*(?:advertisement|advert|ad|sponsored|广告|廣告|推广|推廣)\s*$", re.I)
-# Site footer lines (licences, copyright), dropped wherever they appear. FOOTER_WORDS start
-# with one of FOOTER_FIRST: the lookahead lets the regex engine skip every other character
-# instead of trying each word there (4x faster on body lines, which are tested one by one).
+# Site footer lines (licences, copyright), dropped wherever they appear.
 FOOTER_WORDS = (r"ICP备|ICP備|版权所有|版權所有|Copyright|All Rights Reserved|公网安备|公網安備|"
                 r"举报电话|舉報電話|主办[:：]|主辦[:：]|承办[:：]|承辦[:：]|版权声明|版權聲明")
-FOOTER_FIRST = "ICA版公举舉主承"
-FOOTER = re.compile(rf"(?=[{FOOTER_FIRST}])(?:{FOOTER_WORDS})", re.I)
+FOOTER = gated(FOOTER_WORDS, "ICA版公举舉主承", re.I)
 
 # The value of a 来源 label ends at white space, a separator or the next label with its colon
 # ("来源:开源中国社区点击:次"; "来源：青岛发布" is one name).
@@ -136,7 +141,8 @@ INLINE_TAGS = {"span", "em", "i", "b", "strong", "font", "small", "a", "time", "
 # Words that continue a sentence, never start a name after a label ("作者的劳动").
 NOT_NAME_START = ("的", "之", "是", "在", "和", "与", "與", "们", "們", "简介", "簡介")
 # Own text that may be (part of) a byline: a label or a year.
-BYLINE_HINT = re.compile(r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]|(?:19|20)\d\d")
+BYLINE_HINT_WORDS = r"来源|來源|发布|發佈|發布|作者|记者|記者|时间|時間|日期|稿源|文[/／]|(?:19|20)\d\d"
+BYLINE_HINT = gated(BYLINE_HINT_WORDS, "来來发發作记記时時日稿文12")
 NO_BYLINE_TAGS = {"script", "style", "head", "title", "meta", "a", "option", "select", "li", "dd", "html"}
 # Class/id words of containers whose dates are never the article's (lists, sidebars, calendars);
 # DATE_CHROME_NAMES only as a whole class name or id ("header-time", "top-bar-wrap" hold bylines).

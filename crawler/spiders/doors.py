@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse, XmlResponse
 from scrapy.utils.sitemap import sitemap_urls_from_robots
@@ -138,7 +139,7 @@ class SiteDoors:
         hops = response.meta.get("news_hops", self.max_hops)
         if hops >= self.max_hops:
             return
-        if self.range.since and self.listing_older_than_since(response):
+        if self.range.since and self.listing_older_than_since(page.sel):
             self.crawler.stats.inc_value("news/backfill/listing_stopped")
             return
         # Tracking-parameter variants are fetched as they are linked: their URLs become
@@ -147,11 +148,12 @@ class SiteDoors:
             if self.follows(url):
                 yield from self.page_request(url, hops=hops + 1, door="listing", link_text=text)
 
-    def listing_older_than_since(self, response: TextResponse) -> bool:
-        """True for a listing whose dated items are all older than the backfill's ``since``:
-        listings are sorted newest first, so its links and later pages hold older news."""
+    def listing_older_than_since(self, page: Selector) -> bool:
+        """True for a listing (its parsed ``page``) whose dated items are all older than the
+        backfill's ``since``: listings are sorted newest first, so its links and later pages
+        hold older news."""
         days = []
-        for row in response.xpath("//li[.//a] | //tr[.//a][not(.//tr)]"):
+        for row in page.xpath("//li[.//a] | //tr[.//a][not(.//tr)]"):
             found = parse_text_date(" ".join(row.xpath(".//text()").getall()))
             if found:
                 days.append(found[0][:10])
