@@ -610,14 +610,20 @@ def test_a_blog_home_is_no_article_for_its_json_ld():
 
 
 def test_broken_links_and_metadata_do_not_lose_the_article():
-    """An href that is no URL, JSON-LD nested past any limit and a <title> of separators:
-    the article is still extracted, its good related links kept."""
+    """An href and a <base href> that are no URL, JSON-LD nested past any limit and a <title>
+    of separators: the article is still extracted, its good related links kept (resolved
+    against the page's URL)."""
     body = saved("author_signature_end.html")
     body = body.replace(b"</head>", b'<script type="application/ld+json">' + b"[" * 100_000 + b"</script>"
-                        b'<link rel="canonical" href="http://[bad"></head>', 1)
+                        b'<link rel="canonical" href="http://[bad"><base href="http://[x"></head>', 1)
     body = body.replace(b"<title>", b"<title>" + "_-".encode() * 5000, 1)
-    body = body.replace(b"</body>", b'<a href="http://[bad">broken</a></body>', 1)
+    related = ('<div class="related"><h3>相关新闻</h3><ul><li><a href="/xinqu/2021-02/26/content_9001.htm">'
+               '西海岸新区海洋牧场建设再提速</a></li><li><a href="http://[bad">broken</a></li>'
+               '<li><a href="5561288.shtml">青岛港集装箱航线再添新成员</a></li></ul></div>')
+    body = body.replace(b"</body>", related.encode() + b"</body>", 1)
     rec = record(fetch("author_signature_end.html", SIGNATURE_URL, body=body))
     assert rec["title"] == "青岛西海岸新区海洋牧场项目年内新增投放人工鱼礁十万空方"
     assert rec["author"] == "刘涛"
-    assert all(url.startswith("https://") for url in rec["related_urls"])
+    origin = "/".join(SIGNATURE_URL.split("/")[:3])
+    assert rec["related_urls"] == [origin + "/xinqu/2021-02/26/content_9001.htm",
+                                   SIGNATURE_URL.rsplit("/", 1)[0] + "/5561288.shtml"]

@@ -28,7 +28,6 @@ from functools import cached_property
 
 from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
-from scrapy.utils.response import get_base_url
 
 from archive.clock import DEFAULT_TIMEZONE, utc_now
 from crawler import dates
@@ -90,11 +89,11 @@ class ArticlePage(HeadlineFields, BylineFields, BodyFields, ArticleEvidence):
     @cached_property
     def navigation(self) -> ArticleNavigation:
         """Where the page leads: related list, copies, feeds, continuation pages."""
-        try:
-            base = get_base_url(self.response)
-        except ValueError:  # a <base href> that is no URL ("http://[x"): links resolve against the page
-            base = self.response.url
-        return ArticleNavigation(self.response.url, self.sel, self.layout.related_list, base)
+        # links resolve against the first <base href> (read from the tree, as a browser does),
+        # or the page's URL when there is none or it is no URL ("http://[x")
+        href = next((b.get("href") for b in self.sel.root.iter("base") if (b.get("href") or "").strip()), None)
+        base = absolute(self.response.url, href) if href else None
+        return ArticleNavigation(self.response.url, self.sel, self.layout.related_list, base or self.response.url)
 
     @cached_property
     def json_ld(self) -> dict:

@@ -58,6 +58,8 @@ from crawler.urls import canonicalize, date_from_url, netloc, netloc_of
 logger = logging.getLogger(__name__)
 
 _SKIP_EXTENSIONS = tuple("." + ext for ext in IGNORED_EXTENSIONS)
+# The spider's request callbacks and errbacks.
+_CALLBACKS = ("parse", "parse_page", "parse_continuation", "parse_sitemap", "parse_feed", "on_error")
 
 
 class NewsSpider(SiteDoors, Spider):
@@ -81,6 +83,11 @@ class NewsSpider(SiteDoors, Spider):
         # the hosts and ports the crawl stays on (crawler/onsite.py refuses any other request)
         self.allowed_netlocs = {netloc(u) for u in start_urls}
         self.links = LinkBook()
+        # One bound method per callback for the whole crawl: Scrapy reads a callback's source
+        # (inspect and ast, ~1 ms) whenever its cache, which holds callbacks weakly, lacks
+        # the callback object, and a bound method made for each request dies with it.
+        for name in _CALLBACKS:
+            setattr(self, name, getattr(self, name))
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
