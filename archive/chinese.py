@@ -185,8 +185,23 @@ def search_folding() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _bmp_folding() -> list:
+    """:func:`search_folding` for the BMP as a list indexed by code point (a character left
+    alone maps to its own code): ``str.translate`` looks a code up in a list 2x faster than
+    it misses in a dict. ~2.5 MB, built once per process."""
+    table: list = list(range(0x10000))
+    for code, folded in search_folding().items():
+        if code < 0x10000:
+            table[code] = folded
+    return table
+
+
 def fold(text: str) -> str:
     """``text`` as comparisons read it (search, near-duplicates): converter annotations removed
     (:func:`strip_for_comparison`), then character by character NFKC, traditional to simplified
     (:func:`search_folding`) and lower case: ``團(tuán)隊ＡＢ`` -> ``团队ab``. Never stored."""
-    return strip_for_comparison(text).translate(search_folding()).lower()
+    text = strip_for_comparison(text)
+    if not text or max(text) < "\U00010000":
+        return text.translate(_bmp_folding()).lower()
+    return text.translate(search_folding()).lower()

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from archive import clock
-from archive.chinese import HAN_CLASS, count_traditional_only, is_traditional_only, search_folding, strip_annotations
+from archive.chinese import (HAN_CLASS, count_traditional_only, fold, is_traditional_only, search_folding,
+                             strip_annotations, strip_for_comparison)
 from crawler import dates
 from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, RelatedLink
@@ -363,6 +364,13 @@ def test_clean_article_is_idempotent(title, body, author, link_text):
     assert twice == once
     for name in ("title", "author", "source"):
         assert not _controls(once[name] or "")
+
+
+@PROPERTY
+@given(any_text)
+@example("ＡＢ團\U0002F800")  # beyond the BMP: the dict path
+def test_fold_translates_by_the_search_folding_table(text):
+    assert fold(text) == strip_for_comparison(text).translate(search_folding()).lower()
 
 
 def test_search_folding_is_idempotent_and_keeps_han():
