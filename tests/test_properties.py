@@ -33,6 +33,7 @@ from crawler import dates
 from crawler.cleaning import BadArticle, clean_article
 from crawler.items import Article, RelatedLink
 from crawler.pages import RuleBook
+from crawler.pages.metadata import _SCRIPT_DATE, SCRIPT_DATE_WORDS
 from crawler.pages.siterule import SiteRule
 from crawler.pages.vocabulary import BYLINE_HINT, BYLINE_HINT_WORDS, FOOTER, FOOTER_WORDS
 from crawler.text import clean_body, clean_line, garbled_reason, link_text_key, script_of
@@ -201,6 +202,18 @@ def test_a_gated_pattern_matches_as_its_words_do(text):
         bare = re.search(words, text, pattern.flags)
         found = pattern.search(text)
         assert (found and found.span()) == (bare and bare.span()), (pattern.pattern, text)
+
+
+_SCRIPT_PIECES = ["var publish_time = ", "_pubDate:", "PUBTIME=", '"datePublished": ', "a.ptime=", "repubtime=",
+                  '"2021-01-02 10:00"', "'2021-01-02'", ";", " ", "x", "_", "\n", "pub", "date"]
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(_SCRIPT_PIECES), max_size=12).map("".join))
+@example('x_pubDate:"2021-01-02"')  # "_" starts a name too
+def test_script_dates_are_found_as_the_bare_pattern_finds_them(script):
+    bare = re.compile(SCRIPT_DATE_WORDS, re.I)
+    assert [m.span() for m in _SCRIPT_DATE.finditer(script)] == [m.span() for m in bare.finditer(script)]
 
 
 @PROPERTY

@@ -10,7 +10,7 @@ import json
 import re
 from collections import deque
 
-from crawler.pages.vocabulary import ARTICLE_TYPES
+from crawler.pages.vocabulary import ARTICLE_TYPES, gated
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 # A // comment: at the start of a line or after white space, outside strings (a URL's
@@ -84,11 +84,11 @@ def meta_contents(root) -> dict[str, str]:
 
 # Publication times that pages hand to their own scripts (``var publish_time = "…"``,
 # ``"pubtime": "…"``): read only when the page shows no dated byline, before the URL's day.
-_SCRIPT_DATE = re.compile(
+SCRIPT_DATE_WORDS = (
     r"""(?:\b|_)(?:publish_?time|publishTime|pub_?time|pubTime|pub_?date|pubDate|publish_?date|publishDate|"""
-    r"""datePublished|ptime)["']?\s*[:=]\s*["'](?P<v>[^"'<>]{8,30})["']""",
-    re.I,
+    r"""datePublished|ptime)["']?\s*[:=]\s*["'](?P<v>[^"'<>]{8,30})["']"""
 )
+_SCRIPT_DATE = gated(SCRIPT_DATE_WORDS, "_pd", re.I)  # scripts run to 100 kB: few characters can start a name
 
 
 def script_dates(root) -> list[str]:
