@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import islice
 from urllib.parse import urlsplit
 
 from crawler.pages.body import MIN_BODY_CHARS
@@ -58,8 +59,9 @@ class ArticleEvidence:
         if body_len < MIN_BODY_CHARS and not (title and published and self._split_first_page(paragraphs)):
             return "no article text"  # unless page 1 of a split article: the text goes on
         text = "".join(paragraphs)[:PROSE_SAMPLE_CHARS]
-        sentences = len(SENTENCE_END.findall(text))
-        prose = body_len >= PROSE_BODY_CHARS and sentences >= PROSE_SENTENCES
+        # (counting stops at the sentences prose needs)
+        prose = body_len >= PROSE_BODY_CHARS and next(
+            islice(SENTENCE_END.finditer(text), PROSE_SENTENCES - 1, None), None) is not None
         if method == "markup" and self.layout.is_listing(self.layout.containers[0]) and (
                 _snippets(paragraphs) or not (self.vouched or prose and title and published)):
             return "link list"  # items led by headline links; a digest of full paragraphs is an article
@@ -76,7 +78,7 @@ class ArticleEvidence:
                 return "link list"
             if body_len < 2 * MIN_BODY_CHARS:
                 return "no article text"
-        if han_share(text) < MIN_HAN_SHARE and body_len < PROSE_BODY_CHARS:
+        if body_len < PROSE_BODY_CHARS and han_share(text) < MIN_HAN_SHARE:
             return "no article text"
         if prose:
             return None
