@@ -16,7 +16,7 @@ from __future__ import annotations
 import click
 
 from archive.cliutil import run_one_line_errors
-from archive.commands import export, maintenance, read
+from archive.commands import export, maintenance, read, stream
 from archive.commands.options import DB_PATH
 from archive.errors import ArchiveInUse, archive_failure
 
@@ -56,7 +56,7 @@ def cli():
     """Read the news archive written by ``scrapy crawl news``."""
 
 
-for _command in (*export.COMMANDS, *read.COMMANDS, *maintenance.COMMANDS):
+for _command in (*export.COMMANDS, *read.COMMANDS, *maintenance.COMMANDS, *stream.COMMANDS):
     cli.add_command(_command)
 
 

@@ -212,3 +212,15 @@ def m007_neardup_folding(db: Database) -> None:
     db.execute("DELETE FROM neardup_bands")
     db.execute("DELETE FROM neardup_signatures")
     db.execute("INSERT OR IGNORE INTO neardup_pending (article_id) SELECT id FROM articles")
+
+
+@migrations()
+def m008_item_stream(db: Database) -> None:
+    """Runs written through the item stream (``archive.streamwriter``): ``crawl_runs.run_key``
+    names such a run (NULL for a crawl writing the archive itself); it is closed by its
+    ``run_end`` entry, never as killed by the next writer. ``stream_positions``: per stream,
+    the ID of the last entry whose changes are committed, so an entry delivered again after
+    a writer died is not applied twice."""
+    db["crawl_runs"].add_column("run_key", str)
+    db.execute("CREATE UNIQUE INDEX idx_crawl_runs_run_key ON crawl_runs (run_key) WHERE run_key IS NOT NULL")
+    db["stream_positions"].create({"stream": str, "last_id": str}, pk="stream")

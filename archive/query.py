@@ -108,10 +108,10 @@ def summary(db: Database) -> dict:
     ]
     runs = [
         dict(zip(("id", "started_at", "ended_at", "finish_reason", "pages_fetched",
-                  "articles_new", "articles_updated", "articles_unchanged", "items_dropped", "errors"), r))
+                  "articles_new", "articles_updated", "articles_unchanged", "items_dropped", "errors", "run_key"), r))
         for r in db.execute(
             "SELECT id, started_at, ended_at, finish_reason, pages_fetched, articles_new, "
-            "articles_updated, articles_unchanged, items_dropped, errors "
+            "articles_updated, articles_unchanged, items_dropped, errors, run_key "
             "FROM crawl_runs ORDER BY id DESC LIMIT 5"
         )
     ]

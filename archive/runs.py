@@ -44,10 +44,12 @@ def finish_run(db: Database, run_id: int, *, finish_reason: str, counts: dict, s
 def close_dead_runs(db: Database) -> int:
     """Close the crawl runs whose writer died (``ended_at`` NULL): ``ended_at`` now,
     ``finish_reason`` ``killed``. Returns how many. Call only while holding the archive's
-    lock (a crawl's own open run would be closed otherwise)."""
+    lock (a crawl's own open run would be closed otherwise). A run written through the item
+    stream (``run_key``) outlives its writer: its ``run_end`` entry closes it."""
     with db.atomic():
         return db.execute(
-            "UPDATE crawl_runs SET ended_at = ?, finish_reason = 'killed' WHERE ended_at IS NULL", [utc_now()]
+            "UPDATE crawl_runs SET ended_at = ?, finish_reason = 'killed' WHERE ended_at IS NULL AND run_key IS NULL",
+            [utc_now()],
         ).rowcount
 
 
@@ -59,7 +61,8 @@ def mark_state(runs: list[dict], path: str | Path) -> list[dict]:
     Reads only; returns ``runs``."""
     live = any(run["ended_at"] is None for run in runs) and is_locked(path)
     for run in runs:
-        run["running"] = run["ended_at"] is None and live
-        if run["ended_at"] is None and not live:
+        streamed = bool(run.get("run_key"))  # closed by its run_end entry, whoever writes meanwhile
+        run["running"] = run["ended_at"] is None and (live or streamed)
+        if run["ended_at"] is None and not live and not streamed:
             run["finish_reason"] = "killed"
     return runs

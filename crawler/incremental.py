@@ -47,6 +47,7 @@ from archive.clock import day_of, instant, now_utc
 from archive.query import least_recently_checked, link_texts, related_urls, url_state
 from crawler.pages.navigation import is_copy_url
 from crawler.pages.rules import RuleBook
+from crawler.streamsink import sends_to_stream
 from crawler.text import is_title_like, link_text_key, link_text_names
 from crawler.urls import canonicalize, netloc
 
@@ -155,7 +156,9 @@ class ArchiveCheck:
         if not settings.getbool("NEWS_INCREMENTAL", True) or not path or not Path(path).exists():
             return None
         policy = RecheckPolicy(settings.getfloat("NEWS_RECHECK_DAYS"), settings.getfloat("NEWS_RECHECK_BACKOFF"))
-        return cls(open_archive(path, create=False), policy, RuleBook.from_settings(settings))
+        # a crawl sending its items to the archive's writer only reads the archive (a view or a snapshot)
+        return cls(open_archive(path, create=False, readonly=sends_to_stream(settings)), policy,
+                   RuleBook.from_settings(settings))
 
     def close(self) -> None:
         self.db.close()
@@ -273,10 +276,11 @@ class RevisitMiddleware:
     answers: an article gone). The plan is sent as the :data:`revisits_planned` signal.
     Stats: ``news/incremental/revisit_planned``."""
 
-    def __init__(self, crawler, path: str, runs: int):
+    def __init__(self, crawler, path: str, runs: int, readonly: bool = False):
         self.crawler = crawler
         self.path = path
         self.share = 1 / runs
+        self.readonly = readonly
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -284,13 +288,13 @@ class RevisitMiddleware:
         runs = settings.getint("NEWS_REVISIT_RUNS")
         if runs <= 0 or not settings.getbool("NEWS_INCREMENTAL", True) or not settings.get("ARCHIVE_PATH"):
             raise NotConfigured("no revisit budget")
-        return cls(crawler, settings.get("ARCHIVE_PATH"), runs)
+        return cls(crawler, settings.get("ARCHIVE_PATH"), runs, readonly=sends_to_stream(settings))
 
     def planned(self, sites: list[str]) -> list[str]:
         if not sites or not Path(self.path).exists():
             return []
         try:
-            db = open_archive(self.path, create=False)
+            db = open_archive(self.path, create=False, readonly=self.readonly)
         except ArchiveError:  # the pipeline reports an unusable archive
             return []
         try:

@@ -32,6 +32,7 @@ from crawler.cleaning import BadArticle, clean_article
 from crawler.incremental import revisits_planned
 from crawler.items import Article, LinksSeen, Revisit
 from crawler.runstats import run_counts
+from crawler.streamsink import sends_to_stream
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class ArchivePipeline:
         path = crawler.settings.get("ARCHIVE_PATH")
         if not path:
             raise NotConfigured("ARCHIVE_PATH is empty")
+        if sends_to_stream(crawler.settings):
+            raise NotConfigured("NEWS_SINK is redis: the archive's writer stores the items")
         pipeline = cls(crawler, path, max(1, crawler.settings.getint("ARCHIVE_BATCH_SIZE")),
                        crawler.settings.getfloat("ARCHIVE_BATCH_SECONDS"))
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)

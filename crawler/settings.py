@@ -63,13 +63,23 @@ NEWS_PROGRESS_INTERVAL = 60    # seconds between progress lines in the log; 0: n
 
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
-    "crawler.pipelines.ArchivePipeline": 800,
+    "crawler.pipelines.ArchivePipeline": 800,   # NEWS_SINK = "archive"
+    "crawler.streamsink.StreamPipeline": 800,   # NEWS_SINK = "redis"
 }
 
 # -- the archive -----------------------------------------------------------------------------
 ARCHIVE_PATH = "archive.db"
 ARCHIVE_BATCH_SIZE = 200       # entries (articles, revisits, notes) per write transaction, at most
 ARCHIVE_BATCH_SECONDS = 30     # ... or fewer: a batch is written once its first entry waited this long
+# Where the crawl's items go: "archive" (it writes ARCHIVE_PATH itself) or "redis" (it sends
+# them to the stream NEWS_STREAM at NEWS_REDIS_URL, which `news-archive writer` writes into
+# the archive; ARCHIVE_PATH is then only read, for the incremental checks). NEWS_RUN: the run
+# a dispatched crawl belongs to (empty: a run of its own); NEWS_JOB: the crawl's key.
+NEWS_SINK = "archive"
+NEWS_REDIS_URL = "redis://127.0.0.1:6379/0"
+NEWS_STREAM = "news:entries"
+NEWS_RUN = ""
+NEWS_JOB = ""
 
 # -- discovery and extraction ----------------------------------------------------------------
 # Non-article pages (home, channels, listings, calendars) followed in a row from a start page.

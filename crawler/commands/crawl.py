@@ -9,7 +9,7 @@
 
 Exit codes: 0 finished; 2 usage error; 3 nothing fetched, or a start URL could not be fetched;
 4 too many failed requests (share above ``NEWS_MAX_ERROR_RATIO``); 5 the crawl was stopped
-before finishing (signal, close-spider limit); 74 the archive failed during the crawl (disk full,
+before finishing (signal, close-spider limit, the item stream of ``NEWS_SINK = "redis"`` unusable); 74 the archive failed during the crawl (disk full,
 file removed or replaced, turned read-only, I/O error: the crawl stops at once) or refused
 records; 75 the archive is in use by another crawl.
 """
@@ -24,6 +24,7 @@ from archive.errors import ArchiveError, ArchiveLocked
 from archive.lock import ArchiveLock
 from crawler.settings_check import check_log_file, check_settings
 from crawler.runstats import run_counts
+from crawler.streamsink import sends_to_stream
 
 EXIT_NOTHING_FETCHED = 3
 EXIT_TOO_MANY_ERRORS = 4
@@ -40,6 +41,9 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
         return EXIT_ARCHIVE_FAILED, (stats["archive/failure"]
                                      + (f"; {unstored} articles of this crawl were not stored" if unstored else "")
                                      + "; run the crawl again once the archive is usable")
+    if stats.get("news/sink/failure"):  # what was not sent is fetched again by the next run
+        unsent = stats.get("news/sink/not_sent", 0)
+        return EXIT_STOPPED, stats["news/sink/failure"] + (f"; {unsent} entries not sent" if unsent else "")
     if stats.get("archive/write_errors"):  # records the archive refused one by one: lost unless said
         return EXIT_ARCHIVE_FAILED, (f"{stats['archive/write_errors']} records could not be written to the "
                                      "archive (see 'could not archive' in the log)")
@@ -61,13 +65,16 @@ def exit_code(stats: dict, max_error_ratio: float) -> tuple[int, str]:
 
 
 def summary_line(stats: dict) -> str:
-    """The run's one line on stdout: ``crawl finished: pages 2121, new 2000, ..., duration 16.6s``."""
+    """The run's one line on stdout: ``crawl finished: pages 2121, new 2000, ..., duration 16.6s``
+    (``sent 2000 to the archive's writer`` for a crawl with ``NEWS_SINK = "redis"``)."""
     s = run_counts(stats)
     saved = f", skipped before fetch {s['skipped_before_fetch']}" if s["skipped_before_fetch"] else ""
     unstored = f", not stored {stats['archive/articles/not_stored']}" if stats.get("archive/articles/not_stored") else ""
-    return (f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, new {s['new']}, "
-            f"updated {s['updated']}, unchanged {s['unchanged']}, failed {s['failed']}{saved}{unstored}, "
-            f"duration {s['duration']:.1f}s")
+    sent = sum(v for k, v in stats.items() if k in ("news/sink/sent/article", "news/sink/sent/revisit"))
+    outcomes = (f"sent {sent} to the archive's writer" if any(k.startswith("news/sink/") for k in stats)
+                else f"new {s['new']}, updated {s['updated']}, unchanged {s['unchanged']}")
+    return (f"crawl {stats.get('finish_reason', '?')}: pages {s['pages']}, {outcomes}, "
+            f"failed {s['failed']}{saved}{unstored}, duration {s['duration']:.1f}s")
 
 
 class Command(ScrapyCrawl):
@@ -101,7 +108,8 @@ class Command(ScrapyCrawl):
         crawler = self.crawler_process.create_crawler(spidercls)
         settings = crawler.settings
         archive_path = settings.get("ARCHIVE_PATH")
-        lock = ArchiveLock(archive_path) if archive_path else None
+        # a crawl sending its items to the archive's writer only reads the archive: no lock
+        lock = ArchiveLock(archive_path) if archive_path and not sends_to_stream(settings) else None
         try:
             if lock:
                 lock.acquire()  # first: a second crawl must not touch the archive at all

@@ -1,0 +1,281 @@
+"""The archive's one writer for crawls that send their items through a Redis stream
+(``NEWS_SINK=redis``): ``news-archive writer --db news.db --redis redis://host:6379/0``.
+
+It reads the stream (:mod:`archive.entries`) as the one consumer of a consumer group and
+applies each batch of entries with :class:`archive.store.ArchiveWriter` (the same
+de-duplication, versions, captures, search index and near-duplicates as a crawl writing the
+archive itself), in one transaction together with the ID of the batch's last entry
+(``stream_positions``). Entries are acknowledged (XACK, then XDEL: the stream does not grow)
+only after COMMIT. A writer that died leaves its entries pending: the next one reads them
+again first and skips those at or before the committed position, so a replay changes nothing
+and the counts of ``crawl_runs`` stay exact.
+
+Each run (``run`` of its entries: the dispatcher's run, or a crawl's own) has one
+``crawl_runs`` row, found by ``run_key``: outcomes are added to it as batches commit, the
+crawls' counts and stats as their ``job_end`` arrives; ``run_end`` closes it. An entry that
+cannot be read, or whose changes fail :data:`MAX_DELIVERIES` times, goes to the dead-letter
+stream (``<stream>:dead``, with the error) and is counted in its run's stats
+(``archive/stream/dead_letter``) and the writer's. A failure of the archive itself (disk full ...) is raised:
+nothing of the batch is acknowledged, and the next writer takes it up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from archive.clock import utc_now
+from archive.db import immediate
+from archive.entries import Entry, EntryError, decode
+from archive.errors import archive_failure
+from archive.store import ArchiveWriter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STREAM = "news:entries"
+GROUP = "archive"
+# One writer at a time (it holds the archive's lock), always under this name: a restarted
+# writer finds the entries its predecessor left pending.
+CONSUMER = "writer"
+MAX_DELIVERIES = 3
+# crawl_runs count columns a crawl's job_end adds to its run (names as the sink sends them)
+JOB_COUNTS = ("pages_fetched", "items_dropped", "errors")
+
+
+def shown_url(url: str) -> str:
+    """A Redis URL as messages show it: without its password."""
+    scheme, sep, rest = (url or "").partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def _id_key(entry_id) -> tuple[int, int]:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class StreamWriter:
+    """Apply the entries of ``stream`` (on the redis-py ``client``) to the archive ``db``,
+    whose lock the caller holds."""
+
+    def __init__(self, db: Database, client, stream: str = DEFAULT_STREAM, *, batch_size: int = 200,
+                 block_ms: int = 1000, max_deliveries: int = MAX_DELIVERIES):
+        self.db = db
+        self.client = client
+        self.stream = stream
+        self.dead_stream = f"{stream}:dead"
+        self.batch_size = batch_size
+        self.block_ms = block_ms
+        self.max_deliveries = max_deliveries
+        self.writer = ArchiveWriter(db, link_copies=False)  # linked in one pass when the stream is idle
+        row = db.execute("SELECT last_id FROM stream_positions WHERE stream = ?", [stream]).fetchone()
+        self.position = _id_key(row[0]) if row else (0, 0)
+        self.copies_due = False
+        self.counts: Counter = Counter()  # applied, skipped (replayed), dead_letter
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def ensure_group(self) -> None:
+        """The consumer group, reading from the stream's first entry (made with the stream)."""
+        import redis
+
+        try:
+            self.client.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def serve(self, stopping: Callable[[], bool]) -> None:
+        """Apply entries until ``stopping()`` says so (checked between batches, at least
+        every ``block_ms``): first this consumer's pending ones, then new ones."""
+        self.ensure_group()
+        self.replay()
+        while not stopping():
+            if not self.step() and self.copies_due:
+                self.link_copies()
+
+    def step(self) -> int:
+        """Read and apply one batch of new entries; returns how many were read."""
+        got = self.client.xreadgroup(GROUP, CONSUMER, {self.stream: ">"}, count=self.batch_size, block=self.block_ms)
+        entries = got[0][1] if got else []
+        if entries:
+            self.apply(entries)
+        return len(entries)
+
+    def replay(self) -> int:
+        """Apply the entries delivered to this consumer and not acknowledged (by a writer
+        that died); returns how many were read."""
+        read, after = 0, "0"
+        while True:
+            got = self.client.xreadgroup(GROUP, CONSUMER, {self.stream: after}, count=self.batch_size)
+            entries = got[0][1] if got else []
+            if not entries:
+                return read
+            read += len(entries)
+            after = entries[-1][0]
+            self.apply(entries)
+
+    def drain(self) -> int:
+        """Apply everything in the stream now (pending, then new) and link the copies;
+        returns how many entries were read. For tests and a last pass before stopping."""
+        self.ensure_group()
+        read = self.replay()
+        while (n := self.step()):
+            read += n
+        if self.copies_due:
+            self.link_copies()
+        return read
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def apply(self, entries: list) -> None:
+        """Apply a batch of ``(id, fields)`` in one transaction, then acknowledge it. An entry
+        that cannot be read, or whose changes fail :data:`MAX_DELIVERIES` times, is moved to
+        the dead-letter stream before anything after it is committed: the committed position
+        never passes an entry that is neither applied nor kept there."""
+        done, todo = [], []
+        for entry_id, fields in entries:
+            if _id_key(entry_id) <= self.position:
+                done.append(entry_id)  # applied before its acknowledgement was lost
+                self.counts["skipped"] += 1
+                continue
+            try:
+                todo.append((entry_id, decode(fields)))
+            except EntryError as exc:  # no retry reads it better
+                self._bury(entry_id, fields, str(exc), None)
+                done.append(entry_id)
+        if todo:
+            try:
+                with immediate(self.db):
+                    self._write(todo)
+                    self._save_position(todo[-1][0])
+                self.counts["applied"] += len(todo)
+            except sqlite3.Error as exc:
+                if archive_failure(exc, "") is not None:
+                    raise  # the archive itself: nothing acknowledged, the next writer goes on
+                logger.exception("a batch of %(n)s entries failed; applying them one by one", {"n": len(todo)})
+                self._one_by_one(todo)
+            done += [entry_id for entry_id, _ in todo]
+        self._acknowledge(done)
+
+    def _one_by_one(self, todo: list) -> None:
+        for entry_id, entry in todo:
+            for attempt in range(1, self.max_deliveries + 1):
+                try:
+                    with immediate(self.db):
+                        self._write([(entry_id, entry)])
+                        self._save_position(entry_id)
+                    self.counts["applied"] += 1
+                    break
+                except sqlite3.Error as exc:
+                    if archive_failure(exc, "") is not None:
+                        raise
+                    if attempt == self.max_deliveries:
+                        self._bury(entry_id, None, f"{type(exc).__name__}: {exc}", entry.run)
+
+    def _write(self, todo: list[tuple]) -> None:
+        """The entries' changes, in order, inside the caller's transaction."""
+        batch: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for _, entry in todo:
+            if entry.kind in ("article", "revisit", "seen", "checks"):
+                batch[entry.run][entry.kind] += entry.data if entry.kind in ("seen", "checks") else [entry.data]
+            else:
+                self._save_run_batch(entry.run, batch.pop(entry.run, None))
+                self._run_event(entry)
+        for run, lists in batch.items():
+            self._save_run_batch(run, lists)
+
+    def _save_run_batch(self, run: str, lists: dict | None) -> None:
+        if not lists:
+            return
+        run_id = self._run_row(run)
+        outcomes = self.writer.save_many(
+            lists["article"], run_id, [tuple(r) for r in lists["revisit"]], [tuple(s) for s in lists["seen"]],
+            [tuple(c) for c in lists["checks"]])
+        tally = Counter(outcome.value for outcome in outcomes)
+        self.db.execute(
+            "UPDATE crawl_runs SET articles_new = coalesce(articles_new, 0) + ?, "
+            "articles_updated = coalesce(articles_updated, 0) + ?, "
+            "articles_unchanged = coalesce(articles_unchanged, 0) + ? WHERE id = ?",
+            [tally["new"], tally["updated"], tally["unchanged"], run_id])
+        if lists["article"]:
+            self.copies_due = True
+
+    def _run_row(self, run: str, spider: str = "news", started_at: str | None = None) -> int:
+        row = self.db.execute("SELECT id FROM crawl_runs WHERE run_key = ?", [run]).fetchone()
+        if row:
+            return row[0]
+        return self.db.execute(
+            "INSERT INTO crawl_runs (spider, start_urls, started_at, run_key) VALUES (?, '[]', ?, ?)",
+            [spider, started_at or utc_now(), run]).lastrowid
+
+    def _run_event(self, entry: Entry) -> None:
+        data = entry.data or {}
+        run_id = self._run_row(entry.run, data.get("spider", "news"), data.get("started_at"))
+        if entry.kind == "job_start":
+            (urls,) = self.db.execute("SELECT start_urls FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+            merged = list(dict.fromkeys([*json.loads(urls or "[]"), *data.get("start_urls", [])]))
+            self.db.execute("UPDATE crawl_runs SET start_urls = ? WHERE id = ?", [json.dumps(merged), run_id])
+        elif entry.kind == "job_end":
+            counts = data.get("counts", {})
+            self.db.execute(
+                "UPDATE crawl_runs SET " + ", ".join(f"{c} = coalesce({c}, 0) + ?" for c in JOB_COUNTS) + " WHERE id = ?",
+                [int(counts.get(c, 0)) for c in JOB_COUNTS] + [run_id])
+            self._add_stats(run_id, data.get("stats", {}))
+        else:  # run_end
+            self._add_stats(run_id, data.get("stats", {}))
+            self.db.execute("UPDATE crawl_runs SET ended_at = ?, finish_reason = ? WHERE id = ?",
+                            [utc_now(), data.get("reason", "finished"), run_id])
+            self.copies_due = True
+
+    def _add_stats(self, run_id: int, stats: dict) -> None:
+        """Add a crawl's numeric stats to its run's (summed over the run's crawls); other
+        values are kept as the last crawl gave them."""
+        (text,) = self.db.execute("SELECT stats FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+        merged = json.loads(text or "{}")
+        for key, value in stats.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(merged.get(key, 0), (int, float)):
+                merged[key] = merged.get(key, 0) + value
+            else:
+                merged[key] = value
+        self.db.execute("UPDATE crawl_runs SET stats = ? WHERE id = ?", [json.dumps(merged, default=str), run_id])
+
+    def _save_position(self, entry_id) -> None:
+        last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        self.db.execute("INSERT OR REPLACE INTO stream_positions (stream, last_id) VALUES (?, ?)", [self.stream, last])
+        self.position = _id_key(last)
+
+    # -- acknowledging, dead letters, copies ----------------------------------------------------
+
+    def _acknowledge(self, ids: list) -> None:
+        if ids:
+            pipe = self.client.pipeline()
+            pipe.xack(self.stream, GROUP, *ids)
+            pipe.xdel(self.stream, *ids)
+            pipe.execute()
+
+    def _bury(self, entry_id, fields: dict | None, error: str, run: str | None) -> None:
+        """Move an entry that keeps failing to the dead-letter stream, counted in its run."""
+        if fields is None:
+            got = self.client.xrange(self.stream, min=entry_id, max=entry_id)
+            fields = got[0][1] if got else {}
+        ident = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        self.client.xadd(self.dead_stream, {**fields, "error": error, "entry_id": ident})
+        self.counts["dead_letter"] += 1
+        logger.error("stream entry %(id)s moved to %(dead)s: %(error)s",
+                     {"id": ident, "dead": self.dead_stream, "error": error})
+        if run:
+            with immediate(self.db):
+                self._add_stats(self._run_row(run), {"archive/stream/dead_letter": 1})
+
+    def link_copies(self) -> int:
+        """Link the new and changed articles to their near-duplicates (one pass)."""
+        self.copies_due = False
+        return self.writer.link_pending_copies()
