@@ -45,6 +45,8 @@ CONSUMER = "writer"
 MAX_DELIVERIES = 3
 # crawl_runs count columns a crawl's job_end adds to its run (names as the sink sends them)
 JOB_COUNTS = ("pages_fetched", "items_dropped", "errors")
+# crawl_runs columns announced to the dispatcher when a run's end is written
+_ANNOUNCED = ("pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "items_dropped", "errors")
 
 
 def shown_url(url: str) -> str:
@@ -79,6 +81,7 @@ class StreamWriter:
         self.position = _id_key(row[0]) if row else (0, 0)
         self.copies_due = False
         self.counts: Counter = Counter()  # applied, skipped (replayed), dead_letter
+        self.ended: list = []  # run keys whose run_end this batch wrote: announced after COMMIT
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -145,6 +148,8 @@ class StreamWriter:
             if _id_key(entry_id) <= self.position:
                 done.append(entry_id)  # applied before its acknowledgement was lost
                 self.counts["skipped"] += 1
+                if (fields.get(b"kind") or fields.get("kind")) in (b"run_end", "run_end"):
+                    self.ended.append((fields.get(b"run") or fields.get("run")))  # announced again
                 continue
             try:
                 todo.append((entry_id, decode(fields)))
@@ -163,6 +168,7 @@ class StreamWriter:
                 logger.exception("a batch of %(n)s entries failed; applying them one by one", {"n": len(todo)})
                 self._one_by_one(todo)
             done += [entry_id for entry_id, _ in todo]
+        self._announce()
         self._acknowledge(done)
 
     def _one_by_one(self, todo: list) -> None:
@@ -173,6 +179,7 @@ class StreamWriter:
                         self._write([(entry_id, entry)])
                         self._save_position(entry_id)
                     self.counts["applied"] += 1
+                    self._announce()
                     break
                 except sqlite3.Error as exc:
                     if archive_failure(exc, "") is not None:
@@ -234,6 +241,7 @@ class StreamWriter:
             self.db.execute("UPDATE crawl_runs SET ended_at = ?, finish_reason = ? WHERE id = ?",
                             [utc_now(), data.get("reason", "finished"), run_id])
             self.copies_due = True
+            self.ended.append(entry.run)
 
     def _add_stats(self, run_id: int, stats: dict) -> None:
         """Add a crawl's numeric stats to its run's (summed over the run's crawls); other
@@ -253,6 +261,17 @@ class StreamWriter:
         self.position = _id_key(last)
 
     # -- acknowledging, dead letters, copies ----------------------------------------------------
+
+    def _announce(self) -> None:
+        """For each run whose end was written: its counts in Redis (``<stream>:written:<run>``,
+        kept 7 days), which the dispatcher waits for (a run's end is written last)."""
+        ended, self.ended = self.ended, []
+        for run in dict.fromkeys(r.decode() if isinstance(r, bytes) else r for r in ended if r):
+            row = self.db.execute(f"SELECT {', '.join(_ANNOUNCED)} FROM crawl_runs WHERE run_key = ?", [run]).fetchone()
+            if row is not None:
+                key = f"{self.stream}:written:{run}"
+                self.client.hset(key, mapping={name: value or 0 for name, value in zip(_ANNOUNCED, row)})
+                self.client.expire(key, 7 * 24 * 3600)
 
     def _acknowledge(self, ids: list) -> None:
         if ids:

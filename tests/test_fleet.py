@@ -1,0 +1,148 @@
+"""Crawling from several worker processes into one archive: ``news-crawl worker`` (Dramatiq
+jobs over a real redis-server), ``news-archive writer`` and ``news-crawl dispatch``, on the
+three sample portals (one site group each).
+
+- Two workers and one writer make the archive a one-process crawl makes, and the dispatcher
+  prints one line over the jobs and exits 0.
+- Chaos: the writer SIGKILLed after 20+ acknowledged entries and started again, one worker
+  SIGKILLed while it holds a job and not started again: the run still completes (its job
+  runs on the other worker), the archive equals the reference, nothing stays pending.
+- A dispatch while the previous run is going exits 75.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.streamwriter import DEFAULT_STREAM
+from tests.conftest import ROOT, TEST_SETTINGS
+from tests.redisserver import RedisServer
+from tests.test_stream import pending, snapshot, writer_cmd
+
+HEARTBEAT = "4"  # seconds without a sign of life before a dead worker's job runs elsewhere
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def worker(url: str) -> subprocess.Popen:
+    settings = [arg for name, value in {**TEST_SETTINGS, "LOG_LEVEL": "WARNING"}.items() for arg in ("-s", f"{name}={value}")]
+    return subprocess.Popen([sys.executable, "-m", "crawler.fleet.cli", "worker", "--redis", url,
+                             "--heartbeat-timeout", HEARTBEAT, *settings],
+                            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def dispatch(url: str, sites: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "crawler.fleet.cli", "dispatch", "--redis", url, "--sites", str(sites),
+                             "--heartbeat-timeout", HEARTBEAT, "--writer-timeout", "120", *args],
+                            cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (started by any of its threads)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def fleet(portals, tmp_path):
+    """(redis server, sites file, processes to stop at the end)."""
+    sites, server = portals
+    redis_server = RedisServer(tmp_path / "redis").start()
+    sites_file = tmp_path / "sites.txt"
+    sites_file.write_text("# one site group per line\n" + "".join(server.base_urls[name] + "/\n" for name in sites))
+    procs: list[subprocess.Popen] = []
+    yield redis_server, sites_file, procs
+    stop_all(procs)
+    redis_server.stop()
+
+
+def content(db_path: Path) -> dict:
+    """What a run's archive holds (its runs' counts aside)."""
+    got = snapshot(db_path)
+    del got["runs"]
+    return got
+
+
+def test_two_workers_and_a_writer_archive_what_one_process_archives(fleet, first_crawl, tmp_path):
+    redis_server, sites_file, procs = fleet
+    procs += [subprocess.Popen(writer_cmd(tmp_path / "news.db", redis_server.url), cwd=ROOT, env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), worker(redis_server.url),
+              worker(redis_server.url)]
+    run = dispatch(redis_server.url, sites_file)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert out.startswith("run finished: jobs 3 (0 failed), pages 107, new 33, updated 0, unchanged 4, failed 16,")
+    assert snapshot(tmp_path / "news.db") == snapshot(first_crawl.db_path)  # run counts too
+    client = redis_server.client()
+    assert client.xlen(DEFAULT_STREAM) == 0 and pending(client) == 0
+
+
+def test_a_killed_writer_and_a_killed_worker_lose_nothing(fleet, first_crawl, tmp_path):
+    redis_server, sites_file, procs = fleet
+    client = redis_server.client()
+    workers = [worker(redis_server.url), worker(redis_server.url)]
+    procs += workers
+    run = dispatch(redis_server.url, sites_file)
+    procs.append(run)
+    # one worker killed while its crawl runs; nobody starts it again
+    deadline = time.monotonic() + 60
+    while not children(workers[0].pid):
+        assert time.monotonic() < deadline, "the first worker never took a job"
+        time.sleep(0.05)
+    crawl = children(workers[0].pid)[0]
+    workers[0].send_signal(signal.SIGKILL)
+    workers[0].wait()
+    time.sleep(0.5)
+    assert not Path(f"/proc/{crawl}").exists() or "zombie" in Path(f"/proc/{crawl}/status").read_text()
+    # the writer starts late, is killed after 20+ acknowledged entries, and starts again
+    while client.xlen(DEFAULT_STREAM) < 25:
+        assert time.monotonic() < deadline + 60 and run.poll() is None
+        time.sleep(0.05)
+    db = tmp_path / "news.db"
+    first = subprocess.Popen(writer_cmd(db, redis_server.url, "--batch", "2"), cwd=ROOT, env=ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    acked = client.xlen(DEFAULT_STREAM)
+    while acked - client.xlen(DEFAULT_STREAM) < 20:
+        assert first.poll() is None, first.stderr.read()
+        time.sleep(0.005)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    procs.append(subprocess.Popen(writer_cmd(db, redis_server.url), cwd=ROOT, env=ENV,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert out.startswith("run finished: jobs 3 (0 failed)")
+    assert content(db) == content(first_crawl.db_path)
+    assert client.xlen(DEFAULT_STREAM) == 0 and pending(client) == 0
+
+
+def test_a_dispatch_while_the_previous_run_goes_on_exits_75(fleet):
+    redis_server, sites_file, _ = fleet
+    redis_server.client().set(DEFAULT_STREAM + ":dispatch", "earlier-run", ex=60)
+    run = dispatch(redis_server.url, sites_file)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 75
+    assert err.strip() == "news-crawl dispatch: the previous run (earlier-run) is still going"
