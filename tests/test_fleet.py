@@ -7,6 +7,9 @@ three sample portals (one site group each).
 - Chaos: the writer SIGKILLed after 20+ acknowledged entries and started again, one worker
   SIGKILLed while it holds a job and not started again: the run still completes (its job
   runs on the other worker), the archive equals the reference, nothing stays pending.
+- A second run over unchanged sites (workers reading the archive) fetches what a second
+  one-process crawl fetches and adds nothing; a backfill split into 3 date windows per site
+  group archives what a one-process backfill archives.
 - A dispatch while the previous run is going exits 75.
 """
 
@@ -22,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from archive.streamwriter import DEFAULT_STREAM
-from tests.conftest import ROOT, TEST_SETTINGS
+from tests.conftest import ROOT, TEST_SETTINGS, run_crawl
 from tests.redisserver import RedisServer
 from tests.test_stream import pending, snapshot, writer_cmd
 
@@ -30,10 +33,10 @@ HEARTBEAT = "4"  # seconds without a sign of life before a dead worker's job run
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def worker(url: str) -> subprocess.Popen:
+def worker(url: str, *args: str) -> subprocess.Popen:
     settings = [arg for name, value in {**TEST_SETTINGS, "LOG_LEVEL": "WARNING"}.items() for arg in ("-s", f"{name}={value}")]
     return subprocess.Popen([sys.executable, "-m", "crawler.fleet.cli", "worker", "--redis", url,
-                             "--heartbeat-timeout", HEARTBEAT, *settings],
+                             "--heartbeat-timeout", HEARTBEAT, *args, *settings],
                             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -146,3 +149,53 @@ def test_a_dispatch_while_the_previous_run_goes_on_exits_75(fleet):
     out, err = run.communicate(timeout=60)
     assert run.returncode == 75
     assert err.strip() == "news-crawl dispatch: the previous run (earlier-run) is still going"
+
+
+def test_a_second_run_fetches_what_a_one_process_recrawl_fetches_and_adds_nothing(fleet, portals, tmp_path):
+    """Workers read the archive (a read-only view here) for the incremental checks."""
+    redis_server, sites_file, procs = fleet
+    sites, server = portals
+    starts = [server.base_urls[name] + "/" for name in sites]
+
+    def requests() -> int:
+        return sum(len(paths) for paths in server.requests.values())
+
+    run_crawl(server, starts, tmp_path / "one.db")
+    first = requests()
+    run_crawl(server, starts, tmp_path / "one.db")
+    one_process = requests() - first
+    db = tmp_path / "news.db"
+    procs += [subprocess.Popen(writer_cmd(db, redis_server.url), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE),
+              worker(redis_server.url, "--archive", str(db)), worker(redis_server.url, "--archive", str(db))]
+    outs = []
+    for _ in range(2):
+        mark = requests()
+        run = dispatch(redis_server.url, sites_file)
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        outs.append((out, requests() - mark))
+    assert outs[1][1] == one_process < outs[0][1]  # robots, sitemaps, feeds, listings, the revisit budget
+    assert ", new 0, updated 0," in outs[1][0]
+    assert content(db) == content(tmp_path / "one.db")
+
+
+def test_a_backfill_split_into_windows_archives_what_one_process_archives(fleet, portals, tmp_path):
+    redis_server, _, procs = fleet
+    sites, server = portals
+    starts = [server.base_urls[n] + "/" for n in ("pdnews", "jiaodong")]
+    window = ("-a", "since=2021-01-27", "-a", "until=2021-02-03")
+    reference = run_crawl(server, starts, tmp_path / "one.db", _args=window)
+    assert reference.returncode == 0, reference.log[-2000:]
+    sites_file = tmp_path / "backfill.txt"
+    sites_file.write_text("".join(url + "\n" for url in starts))
+    db = tmp_path / "news.db"
+    procs += [subprocess.Popen(writer_cmd(db, redis_server.url), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE), worker(redis_server.url), worker(redis_server.url)]
+    run = dispatch(redis_server.url, sites_file, "--since", "2021-01-27", "--until", "2021-02-03", "--windows", "3")
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert out.startswith("run finished: jobs 6 (0 failed)")
+    got, want = content(db), content(tmp_path / "one.db")
+    assert got["articles"] == want["articles"] and got["articles"]
+    assert got == want
