@@ -199,3 +199,25 @@ def test_a_backfill_split_into_windows_archives_what_one_process_archives(fleet,
     got, want = content(db), content(tmp_path / "one.db")
     assert got["articles"] == want["articles"] and got["articles"]
     assert got == want
+
+
+def test_sigterm_stops_a_worker_cleanly_and_hands_its_job_back(fleet, first_crawl, tmp_path):
+    redis_server, sites_file, procs = fleet
+    db = tmp_path / "news.db"
+    first = worker(redis_server.url)
+    procs += [subprocess.Popen(writer_cmd(db, redis_server.url), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE), first]
+    run = dispatch(redis_server.url, sites_file)
+    procs.append(run)
+    deadline = time.monotonic() + 60
+    while not children(first.pid):
+        assert time.monotonic() < deadline, "the worker never took a job"
+        time.sleep(0.05)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=60) == 0
+    assert "worker stopped" in first.stderr.read()
+    procs.append(worker(redis_server.url))  # the job handed back runs here
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert out.startswith("run finished: jobs 3 (0 failed)")
+    assert content(db) == content(first_crawl.db_path)
