@@ -1,5 +1,7 @@
 """Scrapy settings of the news crawler. Every value can be overridden with ``-s NAME=VALUE``."""
 
+import os
+
 from archive import clock
 
 BOT_NAME = "newsarchive"
@@ -76,7 +78,8 @@ ARCHIVE_BATCH_SECONDS = 30     # ... or fewer: a batch is written once its first
 # the archive; ARCHIVE_PATH is then only read, for the incremental checks). NEWS_RUN: the run
 # a dispatched crawl belongs to (empty: a run of its own); NEWS_JOB: the crawl's key.
 NEWS_SINK = "archive"
-NEWS_REDIS_URL = "redis://127.0.0.1:6379/0"
+# (also from the environment: a password in it stays out of command lines, which `ps` shows)
+NEWS_REDIS_URL = os.environ.get("NEWS_REDIS_URL", "redis://127.0.0.1:6379/0")
 NEWS_STREAM = "news:entries"
 NEWS_RUN = ""
 NEWS_JOB = ""

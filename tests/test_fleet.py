@@ -15,6 +15,7 @@ three sample portals (one site group each).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -221,3 +222,29 @@ def test_sigterm_stops_a_worker_cleanly_and_hands_its_job_back(fleet, first_craw
     assert run.returncode == 0, err
     assert out.startswith("run finished: jobs 3 (0 failed)")
     assert content(db) == content(first_crawl.db_path)
+
+
+def test_jobs_cover_each_group_and_window_and_keep_the_password_off_the_command_line(tmp_path):
+    from crawler.fleet.jobs import crawl_command, plan, read_sites, windows
+
+    sites = tmp_path / "sites.txt"
+    sites.write_text("# two groups\nhttp://a.test/ http://m.a.test/\n\nhttp://b.test/\n")
+    groups = read_sites(sites)
+    assert groups == [["http://a.test/", "http://m.a.test/"], ["http://b.test/"]]
+    assert windows(dt.date(2021, 1, 1), dt.date(2021, 1, 10), 3) == [
+        (dt.date(2021, 1, 1), dt.date(2021, 1, 4)), (dt.date(2021, 1, 5), dt.date(2021, 1, 7)),
+        (dt.date(2021, 1, 8), dt.date(2021, 1, 10))]
+    assert windows(dt.date(2021, 1, 1), dt.date(2021, 1, 2), 5) == [
+        (dt.date(2021, 1, 1), dt.date(2021, 1, 1)), (dt.date(2021, 1, 2), dt.date(2021, 1, 2))]
+    jobs = plan("run-1", groups, dt.date(2021, 1, 1), dt.date(2021, 1, 10), 3)
+    assert [(j.start_urls, j.since, j.until) for j in jobs][:3] == [
+        (("http://a.test/", "http://m.a.test/"), "2021-01-01", "2021-01-04"),
+        (("http://a.test/", "http://m.a.test/"), "2021-01-05", "2021-01-07"),
+        (("http://a.test/", "http://m.a.test/"), "2021-01-08", "2021-01-10")]
+    assert len(jobs) == 6 and len({j.job for j in jobs}) == 6
+    cmd = crawl_command(jobs[0], "news:entries", None, ["LOG_LEVEL=INFO"])
+    assert "since=2021-01-01" in cmd and "NEWS_RUN=run-1" in cmd and "NEWS_SINK=redis" in cmd
+    assert not [arg for arg in cmd if "redis://" in arg]  # the URL (with its password) goes in the environment
+    sites.write_text("http://a.test/ ftp://b.test/\n")
+    with pytest.raises(ValueError, match="line 1: start_urls must be http"):
+        read_sites(sites)

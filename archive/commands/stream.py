@@ -16,8 +16,9 @@ from archive.streamwriter import DEFAULT_STREAM, StreamWriter, shown_url
 
 @click.command()
 @db_option
-@click.option("--redis", "redis_url", required=True, metavar="URL",
-              help="The Redis server the crawls send to, e.g. redis://:password@10.0.0.5:6379/0.")
+@click.option("--redis", "redis_url", required=True, metavar="URL", envvar="NEWS_REDIS_URL",
+              help="The Redis server the crawls send to, e.g. redis://:password@10.0.0.5:6379/0 (or the "
+                   "environment's NEWS_REDIS_URL: a password stays out of the command line).")
 @click.option("--stream", default=DEFAULT_STREAM, show_default=True, help="The stream's key (NEWS_STREAM of the crawls).")
 @click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 10_000),
               help="Entries per write transaction, at most.")

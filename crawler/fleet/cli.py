@@ -34,8 +34,9 @@ EXIT_RUNNING = 75
 # The worst of the jobs' exit codes, in order of gravity.
 _GRAVITY = {0: 0, 3: 1, 4: 2, 5: 3}
 
-redis_option = click.option("--redis", "redis_url", required=True, metavar="URL",
-                            help="The Redis server of the queue and the item stream, e.g. redis://:pw@10.0.0.5:6379/0.")
+redis_option = click.option("--redis", "redis_url", required=True, metavar="URL", envvar="NEWS_REDIS_URL",
+                            help="The Redis server of the queue and the item stream, e.g. redis://:pw@10.0.0.5:6379/0 "
+                                 "(or the environment's NEWS_REDIS_URL: a password stays out of the command line).")
 stream_option = click.option("--stream", default=DEFAULT_STREAM, show_default=True,
                              help="The item stream's key (as the writer's --stream).")
 heartbeat_option = click.option("--heartbeat-timeout", default=60.0, show_default=True, type=click.FloatRange(1),

@@ -84,15 +84,17 @@ def plan(run: str, groups: list[list[str]], since: dt.date | None, until: dt.dat
             for group in groups for s, u in spans]
 
 
-def crawl_command(job: Job, redis_url: str, stream: str, archive: str | None, settings: list[str]) -> list[str]:
+def crawl_command(job: Job, stream: str, archive: str | None, settings: list[str]) -> list[str]:
     """The ``scrapy crawl news`` command line of ``job``; ``archive``: a read-only view or
-    snapshot of the archive for the incremental checks (none: every page is fetched)."""
+    snapshot of the archive for the incremental checks (none: every page is fetched). The
+    Redis URL is not in it (it may hold a password, and command lines are public): see
+    :func:`start_crawl`."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "start_urls=" + ",".join(job.start_urls)]
     if job.since:
         cmd += ["-a", f"since={job.since}"]
     if job.until:
         cmd += ["-a", f"until={job.until}"]
-    for name, value in (("NEWS_SINK", "redis"), ("NEWS_REDIS_URL", redis_url), ("NEWS_STREAM", stream),
+    for name, value in (("NEWS_SINK", "redis"), ("NEWS_STREAM", stream),
                         ("NEWS_RUN", job.run), ("NEWS_JOB", job.job), ("ARCHIVE_PATH", archive or "")):
         cmd += ["-s", f"{name}={value}"]
     for setting in settings:
@@ -114,7 +116,8 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def start_crawl(cmd: list[str], cwd: str | None = None) -> subprocess.Popen:
-    """Start a job's crawl as a child that dies with the process starting it."""
-    return subprocess.Popen(cmd, cwd=cwd, preexec_fn=_die_with_parent, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def start_crawl(cmd: list[str], redis_url: str) -> subprocess.Popen:
+    """Start a job's crawl as a child that dies with the process starting it, sending to
+    ``redis_url`` (given in its environment, ``NEWS_REDIS_URL``)."""
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "NEWS_REDIS_URL": redis_url})

@@ -58,7 +58,7 @@ class CrawlRunner:
             return  # delivered again after it finished (its worker died before the acknowledgement)
         if self.stopping.is_set():
             raise HandBack(job.job)
-        proc = self.current = start_crawl(crawl_command(job, self.redis_url, self.stream, self.archive, self.settings))
+        proc = self.current = start_crawl(crawl_command(job, self.stream, self.archive, self.settings), self.redis_url)
         try:
             out, err = proc.communicate()
         finally:
