@@ -218,9 +218,16 @@ def m007_neardup_folding(db: Database) -> None:
 def m008_item_stream(db: Database) -> None:
     """Runs written through the item stream (``archive.streamwriter``): ``crawl_runs.run_key``
     names such a run (NULL for a crawl writing the archive itself); it is closed by its
-    ``run_end`` entry, never as killed by the next writer. ``stream_positions``: per stream,
+    ``run_end`` entry, never as killed by the next writer; ``run_jobs`` holds its crawls'
+    counts. ``stream_positions``: per stream,
     the ID of the last entry whose changes are committed, so an entry delivered again after
     a writer died is not applied twice."""
     db["crawl_runs"].add_column("run_key", str)
     db.execute("CREATE UNIQUE INDEX idx_crawl_runs_run_key ON crawl_runs (run_key) WHERE run_key IS NOT NULL")
     db["stream_positions"].create({"stream": str, "last_id": str}, pk="stream")
+    # per run, the counts and stats of each of its crawls as it last ended (a crawl run again
+    # replaces its own), and the run's own stats (job "")
+    db["run_jobs"].create(
+        {"run_id": int, "job": str, "pages_fetched": int, "items_dropped": int, "errors": int, "stats": str},
+        pk=("run_id", "job"), foreign_keys=[("run_id", "crawl_runs", "id")],
+    )

@@ -57,6 +57,25 @@ def shown_url(url: str) -> str:
     return scheme + sep + rest
 
 
+def _field(fields: dict, name: str) -> str | None:
+    """A raw stream entry's field as text (redis-py gives bytes keys and values)."""
+    value = fields.get(name.encode(), fields.get(name))
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _summed(parts: list[dict]) -> dict:
+    """Stats added key by key (numbers summed; any other value: the last one given)."""
+    out: dict = {}
+    for stats in parts:
+        for key, value in stats.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and isinstance(out.get(key, 0), (int, float)) and not isinstance(out.get(key, 0), bool):
+                out[key] = out.get(key, 0) + value
+            else:
+                out[key] = value
+    return out
+
+
 def _id_key(entry_id) -> tuple[int, int]:
     text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     ms, _, seq = text.partition("-")
@@ -123,7 +142,7 @@ class StreamWriter:
                 return read
             read += len(entries)
             after = entries[-1][0]
-            self.apply(entries)
+            self.apply(entries, replay=True)
 
     def drain(self) -> int:
         """Apply everything in the stream now (pending, then new) and link the copies;
@@ -138,66 +157,90 @@ class StreamWriter:
 
     # -- applying ---------------------------------------------------------------------------
 
-    def apply(self, entries: list) -> None:
-        """Apply a batch of ``(id, fields)`` in one transaction, then acknowledge it. An entry
-        that cannot be read, or whose changes fail :data:`MAX_DELIVERIES` times, is moved to
-        the dead-letter stream before anything after it is committed: the committed position
-        never passes an entry that is neither applied nor kept there."""
-        done, todo = [], []
+    def apply(self, entries: list, replay: bool = False) -> None:
+        """Apply ``(id, fields)`` entries, then acknowledge them: runs of readable entries each
+        in one transaction with the position of their last entry. An entry that cannot be
+        read, or whose changes fail :data:`MAX_DELIVERIES` times, is moved to the dead-letter
+        stream, and the position moves past it only then: it never passes an entry that is
+        neither written nor kept there. ``replay``: entries delivered before (this consumer's
+        pending ones); those at or before the position were written, and are skipped. A new
+        entry there (a stream made again, a Redis restored from a backup) is kept as a dead
+        letter, never dropped."""
+        done, segment = [], []
         for entry_id, fields in entries:
             if _id_key(entry_id) <= self.position:
-                done.append(entry_id)  # applied before its acknowledgement was lost
-                self.counts["skipped"] += 1
-                if (fields.get(b"kind") or fields.get("kind")) in (b"run_end", "run_end"):
-                    self.ended.append((fields.get(b"run") or fields.get("run")))  # announced again
+                done += self._commit(segment)
+                segment = []
+                if replay:  # written before its acknowledgement was lost
+                    self.counts["skipped"] += 1
+                    if _field(fields, "kind") == "run_end":
+                        self.ended.append(_field(fields, "run"))  # announced again
+                else:
+                    self._bury(entry_id, fields, "its ID is at or before what this archive wrote from the stream "
+                                                 "(the stream was made again?)", _field(fields, "run"))
+                done.append(entry_id)
                 continue
             try:
-                todo.append((entry_id, decode(fields)))
+                segment.append((entry_id, decode(fields)))
             except EntryError as exc:  # no retry reads it better
-                self._bury(entry_id, fields, str(exc), None)
+                done += self._commit(segment)
+                segment = []
+                self._bury(entry_id, fields, str(exc), _field(fields, "run"))
                 done.append(entry_id)
-        if todo:
-            try:
-                with immediate(self.db):
-                    self._write(todo)
-                    self._save_position(todo[-1][0])
-                self.counts["applied"] += len(todo)
-            except sqlite3.Error as exc:
-                if archive_failure(exc, "") is not None:
-                    raise  # the archive itself: nothing acknowledged, the next writer goes on
-                logger.exception("a batch of %(n)s entries failed; applying them one by one", {"n": len(todo)})
-                self._one_by_one(todo)
-            done += [entry_id for entry_id, _ in todo]
+        done += self._commit(segment)
         self._announce()
         self._acknowledge(done)
 
-    def _one_by_one(self, todo: list) -> None:
-        for entry_id, entry in todo:
+    def _commit(self, segment: list) -> list:
+        """Write ``segment`` (``(id, Entry)`` in stream order) in one transaction; on a failure
+        of one of its entries, entry by entry. Returns the IDs written or dead-lettered."""
+        if not segment:
+            return []
+        try:
+            with immediate(self.db):
+                ended = self._write(segment)
+                self._save_position(segment[-1][0])
+            self.ended += ended
+            self.counts["applied"] += len(segment)
+        except Exception as exc:  # noqa: BLE001 - one bad entry must not stop the stream
+            if isinstance(exc, sqlite3.Error) and archive_failure(exc, "") is not None:
+                raise  # the archive itself: nothing acknowledged, the next writer goes on
+            logger.exception("a batch of %(n)s entries failed; writing them one by one", {"n": len(segment)})
+            self._one_by_one(segment)
+        return [entry_id for entry_id, _ in segment]
+
+    def _one_by_one(self, segment: list) -> None:
+        for entry_id, entry in segment:
             for attempt in range(1, self.max_deliveries + 1):
                 try:
                     with immediate(self.db):
-                        self._write([(entry_id, entry)])
+                        ended = self._write([(entry_id, entry)])
                         self._save_position(entry_id)
+                    self.ended += ended
                     self.counts["applied"] += 1
-                    self._announce()
                     break
-                except sqlite3.Error as exc:
-                    if archive_failure(exc, "") is not None:
+                except Exception as exc:  # noqa: BLE001
+                    if isinstance(exc, sqlite3.Error) and archive_failure(exc, "") is not None:
                         raise
                     if attempt == self.max_deliveries:
                         self._bury(entry_id, None, f"{type(exc).__name__}: {exc}", entry.run)
 
-    def _write(self, todo: list[tuple]) -> None:
-        """The entries' changes, in order, inside the caller's transaction."""
+    def _write(self, todo: list[tuple]) -> list[str]:
+        """The entries' changes, in order, inside the caller's transaction; returns the runs
+        whose end was written (announced once committed)."""
         batch: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        ended = []
         for _, entry in todo:
             if entry.kind in ("article", "revisit", "seen", "checks"):
                 batch[entry.run][entry.kind] += entry.data if entry.kind in ("seen", "checks") else [entry.data]
             else:
                 self._save_run_batch(entry.run, batch.pop(entry.run, None))
                 self._run_event(entry)
+                if entry.kind == "run_end":
+                    ended.append(entry.run)
         for run, lists in batch.items():
             self._save_run_batch(run, lists)
+        return ended
 
     def _save_run_batch(self, run: str, lists: dict | None) -> None:
         if not lists:
@@ -231,29 +274,36 @@ class StreamWriter:
             merged = list(dict.fromkeys([*json.loads(urls or "[]"), *data.get("start_urls", [])]))
             self.db.execute("UPDATE crawl_runs SET start_urls = ? WHERE id = ?", [json.dumps(merged), run_id])
         elif entry.kind == "job_end":
-            counts = data.get("counts", {})
+            # a job run again (its worker stopped or died) replaces its earlier counts
+            counts = data.get("counts") or {}
             self.db.execute(
-                "UPDATE crawl_runs SET " + ", ".join(f"{c} = coalesce({c}, 0) + ?" for c in JOB_COUNTS) + " WHERE id = ?",
-                [int(counts.get(c, 0)) for c in JOB_COUNTS] + [run_id])
-            self._add_stats(run_id, data.get("stats", {}))
+                f"INSERT OR REPLACE INTO run_jobs (run_id, job, {', '.join(JOB_COUNTS)}, stats) VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, entry.job, *[int(counts.get(c) or 0) for c in JOB_COUNTS],
+                 json.dumps(data.get("stats") or {}, default=str)])
+            self._sum_jobs(run_id)
         else:  # run_end
-            self._add_stats(run_id, data.get("stats", {}))
+            self._add_stats(run_id, data.get("stats") or {})
             self.db.execute("UPDATE crawl_runs SET ended_at = ?, finish_reason = ? WHERE id = ?",
                             [utc_now(), data.get("reason", "finished"), run_id])
             self.copies_due = True
-            self.ended.append(entry.run)
 
     def _add_stats(self, run_id: int, stats: dict) -> None:
-        """Add a crawl's numeric stats to its run's (summed over the run's crawls); other
-        values are kept as the last crawl gave them."""
-        (text,) = self.db.execute("SELECT stats FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
-        merged = json.loads(text or "{}")
-        for key, value in stats.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(merged.get(key, 0), (int, float)):
-                merged[key] = merged.get(key, 0) + value
-            else:
-                merged[key] = value
-        self.db.execute("UPDATE crawl_runs SET stats = ? WHERE id = ?", [json.dumps(merged, default=str), run_id])
+        """Add stats of the run itself (dead letters, the dispatcher's) to its run-level row
+        of ``run_jobs`` (job ``""``), then the run's stats are summed again."""
+        row = self.db.execute("SELECT stats FROM run_jobs WHERE run_id = ? AND job = ''", [run_id]).fetchone()
+        merged = _summed([json.loads(row[0]) if row else {}, stats])
+        self.db.execute("INSERT OR REPLACE INTO run_jobs (run_id, job, stats) VALUES (?, '', ?)",
+                        [run_id, json.dumps(merged, default=str)])
+        self._sum_jobs(run_id)
+
+    def _sum_jobs(self, run_id: int) -> None:
+        """The run's counts and stats: those of its crawls (each the last time it ended) and
+        its own, summed."""
+        rows = self.db.execute(f"SELECT {', '.join(JOB_COUNTS)}, stats FROM run_jobs WHERE run_id = ?", [run_id]).fetchall()
+        sums = [sum(row[n] or 0 for row in rows) for n in range(len(JOB_COUNTS))]
+        stats = _summed([json.loads(row[-1] or "{}") for row in rows])
+        self.db.execute(f"UPDATE crawl_runs SET {', '.join(f'{c} = ?' for c in JOB_COUNTS)}, stats = ? WHERE id = ?",
+                        [*sums, json.dumps(stats, default=str), run_id])
 
     def _save_position(self, entry_id) -> None:
         last = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
@@ -281,18 +331,21 @@ class StreamWriter:
             pipe.execute()
 
     def _bury(self, entry_id, fields: dict | None, error: str, run: str | None) -> None:
-        """Move an entry that keeps failing to the dead-letter stream, counted in its run."""
+        """Move an entry that cannot be written to the dead-letter stream, counted in its run;
+        the position moves past it with the count, so it is moved once."""
         if fields is None:
             got = self.client.xrange(self.stream, min=entry_id, max=entry_id)
             fields = got[0][1] if got else {}
         ident = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
         self.client.xadd(self.dead_stream, {**fields, "error": error, "entry_id": ident})
+        with immediate(self.db):
+            if run:
+                self._add_stats(self._run_row(run), {"archive/stream/dead_letter": 1})
+            if _id_key(ident) > self.position:
+                self._save_position(ident)
         self.counts["dead_letter"] += 1
         logger.error("stream entry %(id)s moved to %(dead)s: %(error)s",
                      {"id": ident, "dead": self.dead_stream, "error": error})
-        if run:
-            with immediate(self.db):
-                self._add_stats(self._run_row(run), {"archive/stream/dead_letter": 1})
 
     def link_copies(self) -> int:
         """Link the new and changed articles to their near-duplicates (one pass)."""

@@ -176,11 +176,15 @@ def test_a_second_writer_exits_75_and_sigterm_stops_the_first_cleanly(tmp_path, 
     assert second.returncode == 75
     assert len(second.stderr.strip().splitlines()) == 1 and "in use by another writer" in second.stderr
     client.xadd(DEFAULT_STREAM, encode("run_end", "r", "j", {"reason": "finished", "stats": {}}))
+    while client.xlen(DEFAULT_STREAM):  # written and acknowledged while it serves
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     first.send_signal(signal.SIGTERM)
     out, err = first.communicate(timeout=30)
     assert first.returncode == 0, err
-    assert "writer stopped" in out
-    assert pending(client) == 0
+    assert "writer stopped: 1 entries written" in out and "Traceback" not in err
+    assert pending(client) == 0 and client.xlen(DEFAULT_STREAM) == 0
+    assert sqlite3.connect(db).execute("SELECT run_key, finish_reason FROM crawl_runs").fetchall() == [("r", "finished")]
 
 
 def test_redis_unreachable_stops_the_crawl_with_exit_5(portals):
@@ -213,3 +217,49 @@ def test_redis_gone_mid_crawl_stops_it_with_exit_5(tmp_path, redis_server):
     assert err.strip().splitlines()[-1].startswith("scrapy crawl news: the item stream at ")
     assert "Traceback" not in err
     assert "sink_failed" in out
+
+
+def _article(n: int) -> dict:
+    return {"url": f"http://news.test/a/{n}.html", "title": f"标题{n}号新闻稿件", "body": f"正文第{n}段。" * 20,
+            "site": "news.test", "related": []}
+
+
+def test_an_entry_that_keeps_failing_is_dead_lettered_and_the_others_written(tmp_path, redis_server):
+    """In one batch: two articles and the end of run R, then an article of run S whose record
+    has no body (its writing fails every time). R is written and announced with its counts
+    only once committed; the bad entry goes to the dead letters, counted in S."""
+    client = redis_server.client()
+    for n in range(2):
+        client.xadd(DEFAULT_STREAM, encode("article", "R", "j1", _article(n)))
+    client.xadd(DEFAULT_STREAM, encode("run_end", "R", "", {"reason": "finished", "stats": {}}))
+    client.xadd(DEFAULT_STREAM, encode("article", "S", "j2", {**_article(9), "body": None}))
+    client.xadd(DEFAULT_STREAM, encode("job_end", "S", "j2", {"reason": "finished", "stats": {"x": 1},
+                                                               "counts": {"pages_fetched": "many"}}))
+    db = open_archive(tmp_path / "news.db")
+    writer = StreamWriter(db, client)
+    writer.drain()
+    assert writer.counts == {"applied": 3, "dead_letter": 2}
+    assert client.hgetall(DEFAULT_STREAM + ":written:R")[b"articles_new"] == b"2"
+    assert not client.exists(DEFAULT_STREAM + ":written:S")
+    dead = client.xrange(DEFAULT_STREAM + ":dead")
+    assert [fields[b"kind"] for _, fields in dead] == [b"article", b"job_end"]
+    runs = dict(db.execute("SELECT run_key, stats FROM crawl_runs").fetchall())
+    assert json.loads(runs["S"])["archive/stream/dead_letter"] == 2
+    assert pending(client) == 0 and client.xlen(DEFAULT_STREAM) == 0
+
+
+def test_a_crawl_run_again_replaces_its_counts(tmp_path, redis_server):
+    """A job stopped and run again (its worker stopped or died) ends twice: its second end
+    replaces the first in its run's counts."""
+    client = redis_server.client()
+    for pages in (40, 107):
+        client.xadd(DEFAULT_STREAM, encode("job_end", "R", "job-1", {
+            "reason": "finished", "stats": {"response_received_count": pages},
+            "counts": {"pages_fetched": pages, "items_dropped": 1, "errors": 3}}))
+    client.xadd(DEFAULT_STREAM, encode("job_end", "R", "job-2", {
+        "reason": "finished", "stats": {"response_received_count": 5}, "counts": {"pages_fetched": 5}}))
+    db = open_archive(tmp_path / "news.db")
+    StreamWriter(db, client).drain()
+    row = db.execute("SELECT pages_fetched, items_dropped, errors, stats FROM crawl_runs").fetchone()
+    assert row[:3] == (112, 1, 3)
+    assert json.loads(row[3])["response_received_count"] == 112

@@ -37,7 +37,8 @@ def writer(db_path, redis_url, stream, batch, until_idle):
 
     if not Path(db_path).exists():
         open_archive(db_path, create=True).close()  # a first run: the archive starts here
-    client = redis.Redis.from_url(redis_url)
+    # (a read waits at most a second for entries: a longer silence is a dead connection)
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=10, socket_timeout=30)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
