@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -248,3 +249,18 @@ def test_jobs_cover_each_group_and_window_and_keep_the_password_off_the_command_
     sites.write_text("http://a.test/ ftp://b.test/\n")
     with pytest.raises(ValueError, match="line 1: start_urls must be http"):
         read_sites(sites)
+
+
+def test_a_run_without_workers_ends_at_its_timeout_with_exit_5(fleet, tmp_path):
+    redis_server, sites_file, procs = fleet
+    procs.append(subprocess.Popen(writer_cmd(tmp_path / "news.db", redis_server.url), cwd=ROOT, env=ENV,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    run = dispatch(redis_server.url, sites_file, "--timeout", "2")
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 5
+    assert out.startswith("run timeout: jobs 3 (0 failed), pages 0, new 0,")
+    assert err.strip().splitlines()[0] == "news-crawl dispatch: 0 of 3 jobs done when the run ran out of time (2s)"
+    assert "Traceback" not in err
+    assert not redis_server.client().exists(DEFAULT_STREAM + ":dispatch")  # the next run may start
+    row = sqlite3.connect(tmp_path / "news.db").execute("SELECT finish_reason, ended_at IS NOT NULL FROM crawl_runs")
+    assert row.fetchall() == [("timeout", 1)]

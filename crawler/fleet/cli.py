@@ -65,7 +65,7 @@ def worker(redis_url, stream, heartbeat_timeout, archive, settings):
 
     from crawler.fleet.queue import QUEUE, CrawlRunner, crawl_actor, make_broker
 
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=10, socket_timeout=30)
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -102,7 +102,9 @@ def worker(redis_url, stream, heartbeat_timeout, archive, settings):
               help="Date windows a backfill (--since and --until) is split into, one job each per site group.")
 @click.option("--writer-timeout", default=600.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait, after the last job, for the writer to have written the run.")
-def dispatch(redis_url, stream, heartbeat_timeout, sites_file, since, until, windows, writer_timeout):
+@click.option("--timeout", "run_timeout", default=86_400.0, show_default=True, type=click.FloatRange(1),
+              help="Seconds to wait for the jobs (no worker alive, a job lost): the run then ends, exit 5.")
+def dispatch(redis_url, stream, heartbeat_timeout, sites_file, since, until, windows, writer_timeout, run_timeout):
     """Queue one run's crawl jobs, wait for them, print one line, exit with the worst job's code.
 
     Example (crontab): 0 * * * * news-crawl dispatch --redis redis://127.0.0.1:6379/0 --sites /srv/news/sites.txt
@@ -117,63 +119,100 @@ def dispatch(redis_url, stream, heartbeat_timeout, sites_file, since, until, win
         raise click.UsageError(str(exc)) from None
     if (since is None) != (until is None) or (since and since > until):
         raise click.UsageError("a backfill needs --since and --until, the first not after the second")
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=10, socket_timeout=30)
     run = uuid.uuid4().hex
-    lock = LOCK_KEY.format(stream=stream)
+    held = RunLock(client, LOCK_KEY.format(stream=stream), run, int(heartbeat_timeout * 3))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    jobs, results = [], []
+    started = time.monotonic()
     try:
-        if not client.set(lock, run, nx=True, ex=int(heartbeat_timeout * 3)):
-            held = client.get(lock)
-            click.echo(f"news-crawl dispatch: the previous run ({(held or b'?').decode()}) is still going", err=True)
+        if not held.take():
+            click.echo(f"news-crawl dispatch: the previous run ({held.holder()}) is still going", err=True)
             sys.exit(EXIT_RUNNING)
         jobs = plan(run, groups, since and since.date(), until and until.date(), windows)
         actor = crawl_actor(make_broker(redis_url, int(heartbeat_timeout * 1000)))
-        started = time.monotonic()
         for job in jobs:
             actor.send(job.as_message())
-        results = _wait_for_jobs(client, stream, run, lock, len(jobs), heartbeat_timeout)
-        code = max((r["exit_code"] for r in results), key=lambda c: _GRAVITY.get(c, 3))
-        code = code if code in _GRAVITY else EXIT_STOPPED
-        reason = "finished" if code == 0 else f"exit {code}"
+        results = _wait_for_jobs(client, stream, run, held, len(jobs), started + run_timeout, stop)
+        if len(results) < len(jobs):  # stopped, or out of time: the run ends here
+            code, reason = EXIT_STOPPED, "shutdown" if stop.is_set() else "timeout"
+        else:
+            code = max((r["exit_code"] for r in results), key=lambda c: _GRAVITY.get(c, 3))
+            code = code if code in _GRAVITY else EXIT_STOPPED
+            reason = "finished" if code == 0 else f"exit {code}"
         client.xadd(stream, encode("run_end", run, "", {"reason": reason, "stats": {"dispatch/jobs": len(jobs)},
                                                        "exit_code": code}))
-        written = _wait_for_writer(client, stream, run, lock, writer_timeout, heartbeat_timeout)
+        written = None if stop.is_set() else _wait_for_writer(client, stream, run, held, writer_timeout, stop)
     except redis.RedisError as exc:
         click.echo(f"news-crawl dispatch: Redis at {shown_url(redis_url)} failed: {exc}", err=True)
         sys.exit(EXIT_STOPPED)
+    except RuntimeError as exc:  # the lock was lost
+        click.echo(f"news-crawl dispatch: {exc}", err=True)
+        sys.exit(EXIT_STOPPED)
     finally:
-        try:
-            if client.get(lock) == run.encode():
-                client.delete(lock)
-        except redis.RedisError:
-            pass
+        held.release()
+    if reason in ("shutdown", "timeout"):
+        click.echo(f"news-crawl dispatch: {len(results)} of {len(jobs)} jobs done when the run "
+                   + ("was stopped" if stop.is_set() else f"ran out of time ({run_timeout:.0f}s)"), err=True)
     failed = [r for r in results if r["exit_code"]]
     line = (f"run {reason}: jobs {len(jobs)} ({len(failed)} failed), " + _counts(written)
             + f", duration {time.monotonic() - started:.1f}s")
     click.echo(line)
     for result in failed:
         click.echo(f"news-crawl dispatch: {' '.join(result['start_urls'])}: {result['why'] or result['summary']}", err=True)
-    if written is None:
+    if written is None and not stop.is_set():
         click.echo(f"news-crawl dispatch: the archive's writer has not written the run within {writer_timeout:.0f}s "
                    "(is 'news-archive writer' running?)", err=True)
         sys.exit(max(code, EXIT_STOPPED, key=lambda c: _GRAVITY.get(c, 3)))
     sys.exit(code)
 
 
-def _refresh(client, lock: str, run: str, heartbeat_timeout: float) -> None:
-    client.set(lock, run, ex=int(heartbeat_timeout * 3))
+class RunLock:
+    """The dispatcher's lock (one run at a time), held by the run's key for ``ttl`` seconds
+    and kept alive while the run goes on; kept and given up only by its holder (compared
+    and changed in one Redis script), so a dispatcher that stalled past the TTL never takes
+    back a newer run's lock."""
+
+    _KEEP = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end return 0"
+    _GIVE_UP = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+    def __init__(self, client, key: str, run: str, ttl: int):
+        self.client, self.key, self.run, self.ttl = client, key, run, ttl
+
+    def take(self) -> bool:
+        return bool(self.client.set(self.key, self.run, nx=True, ex=self.ttl))
+
+    def holder(self) -> str:
+        return (self.client.get(self.key) or b"?").decode()
+
+    def keep(self) -> None:
+        """Extend the lock; raises RuntimeError when it was lost (the run must not go on)."""
+        if not self.client.eval(self._KEEP, 1, self.key, self.run, self.ttl):
+            raise RuntimeError("the dispatch lock expired and another run took it")
+
+    def release(self) -> None:
+        try:
+            self.client.eval(self._GIVE_UP, 1, self.key, self.run)
+        except Exception:  # noqa: BLE001 - it expires by itself
+            pass
 
 
-def _wait_for_jobs(client, stream: str, run: str, lock: str, count: int, heartbeat_timeout: float) -> list[dict]:
+def _wait_for_jobs(client, stream: str, run: str, held: RunLock, count: int, deadline: float,
+                   stop: threading.Event) -> list[dict]:
+    """The jobs' results, once all are in, or those in when stopped or past ``deadline``."""
     key = RESULTS_KEY.format(stream=stream, run=run)
     while True:
         results = [json.loads(v) for v in client.hvals(key)]
-        if len(results) >= count:
+        if len(results) >= count or stop.is_set() or time.monotonic() >= deadline:
             return results
-        _refresh(client, lock, run, heartbeat_timeout)
-        time.sleep(0.5)
+        held.keep()
+        stop.wait(0.5)
 
 
-def _wait_for_writer(client, stream: str, run: str, lock: str, timeout: float, heartbeat_timeout: float) -> dict | None:
+def _wait_for_writer(client, stream: str, run: str, held: RunLock, timeout: float,
+                     stop: threading.Event) -> dict | None:
     """The run's counts once the writer wrote its run_end (see StreamWriter), None after ``timeout``."""
     key = f"{stream}:written:{run}"
     deadline = time.monotonic() + timeout
@@ -181,10 +220,10 @@ def _wait_for_writer(client, stream: str, run: str, lock: str, timeout: float, h
         got = client.hgetall(key)
         if got:
             return {k.decode(): int(v) for k, v in got.items()}
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or stop.is_set():
             return None
-        _refresh(client, lock, run, heartbeat_timeout)
-        time.sleep(0.5)
+        held.keep()
+        stop.wait(0.5)
 
 
 def _counts(written: dict | None) -> str:

@@ -103,21 +103,34 @@ def crawl_command(job: Job, stream: str, archive: str | None, settings: list[str
 
 
 _PR_SET_PDEATHSIG = 1
+try:  # looked up here, not in the forked child (the loader's lock may be held by another thread)
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the crawl outlives a killed worker
+    _PRCTL = None
 
 
-def _die_with_parent() -> None:
-    """In the crawl's child process: be killed when the worker that started it dies (Linux),
-    so a crawl never runs on after its job was handed to another worker."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:  # the worker died before the line above
-        os._exit(1)
+def _dies_with(parent: int):
+    """For the crawl's child process: be killed when the worker ``parent`` dies (Linux), so a
+    crawl never runs on after its job went to another worker."""
+    def preexec() -> None:
+        if _PRCTL is not None:
+            _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the worker died before the line above
+            os._exit(1)
+    return preexec
 
 
-def start_crawl(cmd: list[str], redis_url: str) -> subprocess.Popen:
-    """Start a job's crawl as a child that dies with the process starting it, sending to
-    ``redis_url`` (given in its environment, ``NEWS_REDIS_URL``)."""
-    return subprocess.Popen(cmd, preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "NEWS_REDIS_URL": redis_url})
+def start_crawl(cmd: list[str], redis_url: str, stdout, stderr) -> subprocess.Popen:
+    """Start a job's crawl as a child that dies with the process starting it, in a session of
+    its own (a signal for the worker reaches it only through the worker), sending to
+    ``redis_url`` (given in its environment, ``NEWS_REDIS_URL``); its output goes to the
+    files ``stdout`` and ``stderr``."""
+    return subprocess.Popen(cmd, preexec_fn=_dies_with(os.getpid()), stdout=stdout, stderr=stderr,
+                            start_new_session=True, env={**os.environ, "NEWS_REDIS_URL": redis_url})
+
+
+def tail(file, lines: int = 20) -> list[str]:
+    """The last ``lines`` lines of an output file (read from its last 16 kB)."""
+    file.seek(0, os.SEEK_END)
+    file.seek(max(0, file.tell() - 16384))
+    return file.read().decode(errors="replace").splitlines()[-lines:]

@@ -11,13 +11,19 @@ retries put back in the queue); other failures of a crawl are its result, not re
 from __future__ import annotations
 
 import json
+import logging
+import tempfile
 import threading
 
 import dramatiq
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from dramatiq.middleware import TimeLimit
 
-from crawler.fleet.jobs import RESULTS_KEY, Job, crawl_command, start_crawl
+from crawler.fleet.jobs import RESULTS_KEY, Job, crawl_command, start_crawl, tail
+
+logger = logging.getLogger(__name__)
+
+EXIT_STOPPED = 5  # a job that could not run counts as a crawl stopped before finishing
 
 QUEUE = "news-crawls"
 # Share of the broker's commands that also look for dead workers' messages: high, because
@@ -26,8 +32,9 @@ MAINTENANCE_CHANCE = MAINTENANCE_SCALE // 10
 RESULT_TTL = 7 * 24 * 3600  # seconds a run's job results stay in Redis
 
 
-class HandBack(Exception):
-    """The worker is stopping: its crawl was stopped, the job goes back to the queue."""
+class HandBack(dramatiq.Retry):
+    """The worker is stopping: its crawl was stopped, the job goes back to the queue (a
+    Dramatiq retry: not logged as a failure)."""
 
 
 def make_broker(redis_url: str, heartbeat_timeout_ms: int = 60_000) -> RedisBroker:
@@ -52,25 +59,41 @@ class CrawlRunner:
         self.current = None  # the running crawl's Popen
 
     def run(self, message: dict) -> None:
+        """Run one job's crawl and record its result (a crawl that could not run: exit 5 with
+        the reason), unless the worker is stopping (:class:`HandBack`)."""
         job = Job.from_message(message)
         results = RESULTS_KEY.format(stream=self.stream, run=job.run)
         if self.client.hexists(results, job.job):
             return  # delivered again after it finished (its worker died before the acknowledgement)
-        if self.stopping.is_set():
-            raise HandBack(job.job)
-        proc = self.current = start_crawl(crawl_command(job, self.stream, self.archive, self.settings), self.redis_url)
         try:
-            out, err = proc.communicate()
-        finally:
-            self.current = None
-        if self.stopping.is_set() and proc.returncode != 0:
-            raise HandBack(job.job)  # stopped by the worker's SIGTERM: another worker runs it
-        lines = (err or "").strip().splitlines()
-        summary = next((line for line in reversed((out or "").splitlines()) if line.startswith("crawl ")), "")
-        why = lines[-1] if proc.returncode and lines else ""
-        self.client.hset(results, job.job, json.dumps({"exit_code": proc.returncode, "summary": summary, "why": why,
+            code, summary, why = self._crawl(job)
+        except HandBack:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the dispatcher must hear of every job
+            logger.exception("job %(job)s could not run", {"job": job.job})
+            code, summary, why = EXIT_STOPPED, "", f"the job could not run on this worker: {exc}"
+        self.client.hset(results, job.job, json.dumps({"exit_code": code, "summary": summary, "why": why,
                                                         "start_urls": list(job.start_urls)}))
         self.client.expire(results, RESULT_TTL)
+
+    def _crawl(self, job: Job) -> tuple[int, str, str]:
+        """``(exit code, summary line, last line on stderr when it failed)`` of the job's crawl."""
+        if self.stopping.is_set():
+            raise HandBack()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = self.current = start_crawl(crawl_command(job, self.stream, self.archive, self.settings),
+                                              self.redis_url, out, err)
+            if self.stopping.is_set():  # SIGTERM came while it started
+                proc.terminate()
+            try:
+                proc.wait()
+            finally:
+                self.current = None
+            if self.stopping.is_set() and proc.returncode != 0:
+                raise HandBack()  # stopped by the worker's SIGTERM: another worker runs it
+            summary = next((line for line in reversed(tail(out)) if line.startswith("crawl ")), "")
+            lines = tail(err)
+        return proc.returncode, summary, lines[-1] if proc.returncode and lines else ""
 
     def stop(self) -> None:
         """Stop taking jobs; stop the running crawl (it finishes its in-flight requests)."""
