@@ -53,17 +53,27 @@ def waited(proc: subprocess.Popen, stop: bool = True) -> tuple[int, float, str]:
     return proc.returncode, usage.ru_maxrss / 1024, out + err
 
 
-def run_fleet(redis_url: str, sites_file: Path, db: Path, workers: int, writer_running: bool = True) -> dict:
+def run_fleet(redis_url: str, sites_file: Path, db: Path, workers: int, writer_running: bool = True,
+              again=None) -> dict:
+    """One run with ``workers`` workers (reading ``db`` for the incremental checks) and,
+    with ``writer_running``, a writer; ``again``: the site server's request count; given,
+    a second run over the unchanged sites follows, and ``recrawl`` holds its exit code,
+    its line, the first run's requests and its own."""
     settings = [a for name, value in CRAWL_SETTINGS.items() for a in ("-s", f"{name}={value}")]
     writer = start([sys.executable, "-m", "archive", "writer", "--db", str(db), "--redis", redis_url]) \
         if writer_running else None
-    crew = [start([sys.executable, "-m", "crawler.fleet.cli", "worker", "--redis", redis_url, *settings])
-            for _ in range(workers)]
+    crew = [start([sys.executable, "-m", "crawler.fleet.cli", "worker", "--redis", redis_url, "--archive", str(db),
+                   *settings]) for _ in range(workers)]
     time.sleep(2)  # the workers are up before the jobs are queued
-    dispatch = start([sys.executable, "-m", "crawler.fleet.cli", "dispatch", "--redis", redis_url,
-                      "--sites", str(sites_file), "--writer-timeout", "600" if writer_running else "0"])
-    code, dispatch_mem, output = waited(dispatch, stop=False)
+    dispatch_cmd = [sys.executable, "-m", "crawler.fleet.cli", "dispatch", "--redis", redis_url,
+                    "--sites", str(sites_file), "--writer-timeout", "600" if writer_running else "0"]
+    before = again() if again is not None else 0
+    code, dispatch_mem, output = waited(start(dispatch_cmd), stop=False)
     result = {"dispatch_code": code, "dispatch_mem": dispatch_mem, "line": output.strip().splitlines()[0]}
+    if again is not None and code == 0:
+        middle = again()
+        code2, _, output2 = waited(start(dispatch_cmd), stop=False)
+        result["recrawl"] = (code2, output2.strip().splitlines()[0], middle - before, again() - middle)
     result["workers_mem"] = [waited(w)[1] for w in crew]
     if writer is not None:
         result["writer_mem"] = waited(writer)[1]
@@ -96,13 +106,23 @@ def main() -> int:
             print(f"the one-process crawl failed with exit code {code}", file=sys.stderr)
             return 1
         single_rate = int(pages[1]) / single_secs
+        # ... and again over the unchanged sites: the requests a one-process re-crawl makes
+        counted = sum(len(paths) for paths in server.requests.values())
+        code, _, _ = waited(start([sys.executable, "-m", "scrapy", "crawl", "news", "-a", "start_urls=" + ",".join(
+            server.base_urls[s.name] + "/" for s in sites), "-s", f"ARCHIVE_PATH={tmp / 'single.db'}", *settings]),
+            stop=False)
+        single_recrawl = sum(len(paths) for paths in server.requests.values()) - counted
         summary = next(line for line in output.splitlines() if line.startswith("crawl "))
         print(f"one process: {summary} ({single_secs:.1f} s with start-up)", flush=True)
         runs = {}
         for workers in (1, 2):
             redis_server = RedisServer(tmp / f"redis{workers}").start()
+            def requests() -> int:
+                return sum(len(paths) for paths in server.requests.values())
+
             try:
-                runs[workers] = run_fleet(redis_server.url, sites_file, tmp / f"news{workers}.db", workers)
+                runs[workers] = run_fleet(redis_server.url, sites_file, tmp / f"news{workers}.db", workers,
+                                          again=requests if workers == 2 else None)
             finally:
                 redis_server.stop()
             print(f"{workers} worker(s): {runs[workers]['line']}", flush=True)
@@ -128,6 +148,10 @@ def main() -> int:
           f"{two / single_rate:.2f}")
     print(f"writer alone: {entries} entries in {writer_secs:.1f} s = {entries / writer_secs:.0f} entries/s "
           "(start-up and the near-duplicate pass included)")
+    code2, line2, first_requests, recrawl = runs[2]["recrawl"]
+    print(f"re-crawl of the unchanged sites (2 workers reading the archive): {line2}; {recrawl} requests = "
+          f"{recrawl / first_requests:.1%} of the first run's {first_requests} (target <= 10 %), exit code {code2}; "
+          f"a one-process re-crawl of the same sites: {single_recrawl} requests")
     worker_mem = max(runs[2]["workers_mem"])
     print(f"peak RSS, MiB (ratio to the one-process crawl's {single_mem:.0f}): worker with its crawls "
           f"{worker_mem:.0f} ({worker_mem / single_mem:.2f}), writer during the run {runs[2]['writer_mem']:.0f} "

@@ -295,7 +295,7 @@ class RevisitMiddleware:
             return []
         try:
             db = open_archive(self.path, create=False, readonly=self.readonly)
-        except ArchiveError:  # the pipeline reports an unusable archive
+        except ArchiveError:  # reported by the pipeline writing it (a crawl sending to the stream: none)
             return []
         try:
             return least_recently_checked(db, sites, self.share)
