@@ -28,6 +28,8 @@ import pytest
 
 from archive.streamwriter import DEFAULT_STREAM
 from tests.conftest import ROOT, TEST_SETTINGS, run_crawl
+from samplesite.server import SiteServer
+from samplesite.synthetic import build_synthetic_site
 from tests.redisserver import RedisServer
 from tests.test_stream import pending, snapshot, writer_cmd
 
@@ -264,3 +266,31 @@ def test_a_run_without_workers_ends_at_its_timeout_with_exit_5(fleet, tmp_path):
     assert not redis_server.client().exists(DEFAULT_STREAM + ":dispatch")  # the next run may start
     row = sqlite3.connect(tmp_path / "news.db").execute("SELECT finish_reason, ended_at IS NOT NULL FROM crawl_runs")
     assert row.fetchall() == [("timeout", 1)]
+
+
+def test_a_second_run_over_a_large_unchanged_site_makes_under_a_tenth_of_its_requests(tmp_path):
+    """The 2,000-article portal as one site group: the second run asks for robots.txt,
+    sitemaps, feeds, listings and the revisit budget's share, not for the archived articles."""
+    site = build_synthetic_site(2000)
+    redis_server = RedisServer(tmp_path / "redis").start()
+    procs: list[subprocess.Popen] = []
+    try:
+        with SiteServer([site]) as server:
+            sites_file = tmp_path / "sites.txt"
+            sites_file.write_text(server.base_urls[site.name] + "/\n")
+            db = tmp_path / "news.db"
+            procs += [subprocess.Popen(writer_cmd(db, redis_server.url), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE), worker(redis_server.url, "--archive", str(db))]
+            counts, lines = [], []
+            for _ in range(2):
+                before = len(server.requests[site.name])
+                run = dispatch(redis_server.url, sites_file)
+                out, err = run.communicate(timeout=300)
+                assert run.returncode == 0, err
+                counts.append(len(server.requests[site.name]) - before)
+                lines.append(out)
+    finally:
+        stop_all(procs)
+        redis_server.stop()
+    assert ", new 2000," in lines[0] and ", new 0, updated 0," in lines[1]
+    assert counts[1] / counts[0] <= 0.10, counts
