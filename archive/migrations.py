@@ -231,3 +231,14 @@ def m008_item_stream(db: Database) -> None:
         {"run_id": int, "job": str, "pages_fetched": int, "items_dropped": int, "errors": int, "stats": str},
         pk=("run_id", "job"), foreign_keys=[("run_id", "crawl_runs", "id")],
     )
+
+
+@migrations()
+def m009_reading_room(db: Database) -> None:
+    """Indexes for reading the archive by date: the newest articles of all sites
+    (``published_at``), and per site the articles per day and the share with a date, an
+    author and a source per month, read from the index alone (``site, published_at, author,
+    source``; it replaces the ``site, published_at`` index, its prefix)."""
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["site", "published_at", "author", "source"])
+    db.execute("DROP INDEX idx_articles_site_published_at")

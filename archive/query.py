@@ -58,12 +58,16 @@ def export_records(
 
 def export_rows(
     db: Database, *, site: str | None = None, since: str | None = None, until: str | None = None,
-    query: str | None = None,
+    query: str | None = None, article_id: int | None = None,
 ) -> Iterator[tuple[int, int | None, dict]]:
-    """As :func:`export_records`, each record with its article id and capture id (for WARC)."""
+    """As :func:`export_records`, each record with its article id and capture id (for WARC);
+    ``article_id``: only that article."""
     require_archive(db)
     where = search.FILTERS
     params = {"site": site, "since": since, "until": until}
+    if article_id is not None:
+        where += " AND a.id = :id"
+        params["id"] = article_id
     if query is not None:
         params["fts"] = search.parse_query(query).fts
         where += f" AND a.id IN ({search.matching_ids_sql()})"

@@ -64,6 +64,16 @@ def write_warc(
     """Write the captures of the selected articles (filters as :func:`query.export_records`)
     to ``out``; returns counts: ``articles``, ``captures``, ``without_capture`` (articles
     archived before captures were kept) and ``unreadable`` (damaged captures, skipped)."""
+    return _write_articles(db, out, filename, query.export_rows(db, site=site, since=since, until=until, query=text))
+
+
+def write_article_warc(db: Database, out: BinaryIO, article_id: int, *, filename: str) -> dict:
+    """Write one article's captures and metadata record to ``out``, as :func:`write_warc`
+    writes every article (the reading room's download); returns its counts."""
+    return _write_articles(db, out, filename, query.export_rows(db, article_id=article_id))
+
+
+def _write_articles(db: Database, out: BinaryIO, filename: str, rows) -> dict:
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     info = writer.create_warcinfo_record(filename, {
         "software": SOFTWARE, "format": "WARC File Format 1.1",
@@ -72,7 +82,7 @@ def write_warc(
     writer.write_record(info)
     info_id = info.rec_headers.get_header("WARC-Record-ID")
     counts = {"articles": 0, "captures": 0, "without_capture": 0, "unreadable": 0}
-    for article_id, current, record in query.export_rows(db, site=site, since=since, until=until, query=text):
+    for article_id, current, record in rows:
         response_ids: dict[int, tuple[str, str, str]] = {}
         for row in db.execute(_CAPTURES_SQL, [article_id]).fetchall():
             try:

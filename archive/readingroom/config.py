@@ -1,28 +1,30 @@
-"""Datasette plugin (``pip install newsarchive[datasette]``, then ``datasette news.db``).
+"""What Datasette is told about a news archive it serves, and the archive's SQL functions.
 
-* The articles table of each attached news archive gets a search box backed by ``articles_fts``: Datasette builds its
-  search SQL with the SQL function ``escape_fts``, which this plugin replaces (plugins'
-  ``prepare_connection`` runs after Datasette's own) with :func:`archive.search.fts_query`,
-  so 平度, 王清憲 or "CBA联赛" find what ``python -m archive search`` finds.
-* ``escape_fts`` is replaced for every database Datasette serves: for an English FTS table it
-  quotes words as Datasette does; Chinese text in other FTS tables is split in pairs.
+* The articles table gets a search box backed by ``articles_fts``: Datasette builds its
+  search SQL with the SQL function ``escape_fts``, which :func:`register_functions` replaces
+  (plugins' ``prepare_connection`` runs after Datasette's own) with
+  :func:`archive.search.fts_query`, so 平度, 王清憲 or "CBA联赛" find what
+  ``python -m archive search`` finds. For an English FTS table of another database it quotes
+  words as Datasette does; Chinese text in other FTS tables is split in pairs.
 * SQL functions for hand-written queries: ``news_fts_query(text)`` (the MATCH expression for
   what a user typed) and ``news_snippet(text, query)`` (a passage with the matches marked 【】).
 * Canned queries for archivists: search, latest articles per site, articles per day, the
   articles of one day, and an article's versions.
+* The archive's internal tables (migrations, the search queue, the near-duplicate index,
+  stream positions) are hidden, and the database and its articles table point to the
+  reading room (:mod:`archive.readingroom.views`).
 
-How the search box and the queries reach Datasette, on 0.65 and 1.0 alike: the ``startup``
-hook (in both) gives every attached archive :func:`archive_config`, the block a
-configuration file holds under ``databases: <name>:``. Datasette 1.0 takes table settings
-from its configuration (what ``datasette.yaml`` fills), descriptions from its metadata
-tables (``set_resource_metadata``) and queries from its query store (``add_query``); the
-0.x series reads all of it from its metadata (what ``metadata.yaml`` fills). The hooks 1.0
-removed (``get_metadata``, ``canned_queries``) are not used. What a user configured for an
-archive himself wins over this block.
+How this reaches Datasette, on 0.65 and 1.0 alike: the ``startup`` hook (in both) gives
+every attached archive :func:`archive_config`, the block a configuration file holds under
+``databases: <name>:``. Datasette 1.0 takes table settings from its configuration (what
+``datasette.yaml`` fills), descriptions from its metadata tables (``set_resource_metadata``)
+and queries from its query store (``add_query``); the 0.x series reads all of it from its
+metadata (what ``metadata.yaml`` fills). The hooks 1.0 removed (``get_metadata``,
+``canned_queries``) are not used. What a user configured for an archive himself wins over
+this block.
 
-The plugin never writes to a database: it registers SQL functions and reads the schema
-through a read-only connection, so ``datasette -i news.db`` (immutable) serves a read-only
-archive.
+Nothing here writes to a database: it registers SQL functions and reads the schema through a
+read-only connection, so ``datasette -i news.db`` (immutable) serves a read-only archive.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ from __future__ import annotations
 import copy
 import sqlite3
 from functools import lru_cache
-
-from datasette import hookimpl
 
 from archive.db import connect_readonly
 from archive.errors import ArchiveError, QueryError
@@ -59,15 +59,15 @@ def _snippet(text, query) -> str | None:
     return snippet(text, terms) or text[:80]
 
 
-@hookimpl
-def prepare_connection(conn):
+def register_functions(conn) -> None:
+    """Give a connection ``escape_fts``, ``news_fts_query`` and ``news_snippet``."""
     conn.create_function("escape_fts", 1, _fts_or_nothing, deterministic=True)
     conn.create_function("news_fts_query", 1, _fts_or_nothing, deterministic=True)
     conn.create_function("news_snippet", 2, _snippet, deterministic=True)
 
 
 @lru_cache(maxsize=64)
-def _is_archive(path: str | None) -> bool:
+def is_archive(path: str | None) -> bool:
     """True when the database file at ``path`` has the archive's search index (asked once,
     through a connection that never writes, so a read-only archive served with
     ``datasette -i`` is recognised too)."""
@@ -87,7 +87,8 @@ def _is_archive(path: str | None) -> bool:
 
 _ARTICLES = {
     "fts_table": "articles_fts", "fts_pk": "id", "sort_desc": "published_at", "label_column": "title",
-    "description": "One row per article; the search box finds Chinese words in simplified or traditional script.",
+    "description": "One row per article; the search box finds Chinese words in simplified or traditional script. "
+                   "The reading room (/<database>/-/articles) shows them as an archivist reads them.",
 }
 
 
@@ -157,18 +158,25 @@ order by version desc""",
 }
 
 
+# Tables only the archive's own code reads: hidden from the database page (and from the
+# first table its SQL box would open on).
+INTERNAL_TABLES = ("_sqlite_migrations", "search_queue", "search_state", "stream_positions",
+                   "neardup_signatures", "neardup_bands", "neardup_pending")
+
+
 def archive_config() -> dict:
     """What Datasette is told about a news archive, as a configuration file holds it under
-    ``databases: <name>:``: the articles table's search settings and description
-    (``tables``) and the canned queries (``queries``)."""
-    return {"tables": {"articles": dict(_ARTICLES)}, "queries": copy.deepcopy(CANNED_QUERIES)}
+    ``databases: <name>:``: the articles table's search settings and description, the
+    internal tables hidden (``tables``) and the canned queries (``queries``)."""
+    tables = {"articles": dict(_ARTICLES), **{t: {"hidden": True} for t in INTERNAL_TABLES}}
+    return {"tables": tables, "queries": copy.deepcopy(CANNED_QUERIES)}
 
 
-@hookimpl
-def startup(datasette):
+def configure_on_startup(datasette):
+    """The coroutine the ``startup`` hook returns: :func:`archive_config` for every archive."""
     async def configure():
         for name, database in list(datasette.databases.items()):
-            if not _is_archive(getattr(database, "path", None)):
+            if not is_archive(getattr(database, "path", None)):
                 continue  # another database's articles table keeps Datasette's defaults
             if hasattr(datasette, "add_query"):  # Datasette 1.0
                 await _configure(datasette, name, archive_config())
@@ -181,7 +189,8 @@ def startup(datasette):
 async def _configure(datasette, name: str, config: dict) -> None:
     """Give the archive ``name`` its ``config`` on Datasette 1.0: table settings in the
     instance configuration, descriptions as metadata, queries in the query store."""
-    descriptions = {table: settings.pop("description") for table, settings in config["tables"].items()}
+    descriptions = {table: settings.pop("description") for table, settings in config["tables"].items()
+                    if "description" in settings}
     datasette.config = _under(datasette.config or {}, {"databases": {name: {"tables": config["tables"]}}})
     for table, description in descriptions.items():
         if "description" not in await datasette.get_resource_metadata(name, table):

@@ -1,0 +1,94 @@
+"""Small charts as data a template draws in SVG (no script, no chart library).
+
+* :func:`bars`: articles per day over time, in days, weeks or months so that a chart has at
+  most :data:`MAX_BARS` bars; days without articles are bars of height 0, so a site that
+  stopped publishing (or a crawl that stopped finding it) shows as a gap.
+* :func:`coverage_strip`: per month the share of articles with a date, an author and a
+  source, as cells whose colour darkens with the share: a template change on a site shows
+  as a pale column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+MAX_BARS = 120
+WIDTH, HEIGHT = 600, 80  # px of a bar chart's plot area
+CELL = 8  # px: the width of a month in a coverage strip (and each field's height)
+
+
+def _bin_start(day: dt.date, size: str) -> dt.date:
+    if size == "day":
+        return day
+    if size == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next(day: dt.date, size: str) -> dt.date:
+    if size == "day":
+        return day + dt.timedelta(days=1)
+    if size == "week":
+        return day + dt.timedelta(days=7)
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def bars(per_day: list[tuple[str, int]]) -> dict:
+    """Bars of ``per_day`` ((``YYYY-MM-DD``, articles), days in order): ``unit`` (day, week
+    or month), ``bars`` (label: the first day of the bin, count, x, y, width, height in px
+    of a :data:`WIDTH` x :data:`HEIGHT` plot), ``peak`` (the largest bin), ``first``/``last``
+    day. Days that are no date are left out."""
+    days = []
+    for day, n in per_day:
+        try:
+            days.append((dt.date.fromisoformat(day), n))
+        except (TypeError, ValueError):
+            continue
+    if not days:
+        return {"unit": "day", "bars": [], "peak": 0, "first": None, "last": None, "width": WIDTH, "height": HEIGHT}
+    first, last = days[0][0], days[-1][0]
+    span = (last - first).days + 1
+    size = "day" if span <= MAX_BARS else "week" if span <= MAX_BARS * 7 else "month"
+    counts: dict[dt.date, int] = {}
+    for day, n in days:
+        key = _bin_start(day, size)
+        counts[key] = counts.get(key, 0) + n
+    keys, at = [], _bin_start(first, size)
+    while at <= last:
+        keys.append(at)
+        at = _next(at, size)
+    if len(keys) > MAX_BARS * 2:  # months over more than 20 years: show the latest
+        keys = keys[-MAX_BARS * 2:]
+    peak = max(counts.values())
+    step = WIDTH / len(keys)
+    out = []
+    for i, key in enumerate(keys):
+        n = counts.get(key, 0)
+        h = round(HEIGHT * n / peak, 1) if peak else 0
+        out.append({"label": key.isoformat(), "count": n, "x": round(i * step, 2), "y": round(HEIGHT - h, 1),
+                    "width": round(max(step - (1 if step > 3 else 0), 0.5), 2), "height": h})
+    return {"unit": size, "bars": out, "peak": peak, "first": first.isoformat(), "last": last.isoformat(),
+            "width": WIDTH, "height": HEIGHT}
+
+
+FIELDS = ("date", "author", "source")
+
+
+def coverage_strip(per_month: list[tuple[str, list[int]]]) -> dict:
+    """Cells of ``per_month`` ((``YYYY-MM``, [articles, with date, with author, with
+    source]), months in order): ``months`` (each with ``month``, ``articles`` and per field
+    of :data:`FIELDS` a ``share`` 0-1), ``cells`` (x, y, field, share, shade 0-100: the
+    lightness of the cell's colour), ``width``/``height`` in px, and ``overall`` shares."""
+    months, cells = [], []
+    totals = [0, 0, 0, 0]
+    for i, (month, counts) in enumerate(per_month):
+        n = counts[0]
+        shares = {f: (counts[k + 1] / n if n else 0.0) for k, f in enumerate(FIELDS)}
+        months.append({"month": month, "articles": n, **shares})
+        for k, f in enumerate(FIELDS):
+            cells.append({"x": i * CELL, "y": k * CELL, "field": f, "share": shares[f], "month": month,
+                          "articles": n, "shade": round(95 - 65 * shares[f])})
+        totals = [t + c for t, c in zip(totals, counts)]
+    overall = {f: (totals[k + 1] / totals[0] if totals[0] else 0.0) for k, f in enumerate(FIELDS)}
+    return {"months": months, "cells": cells, "width": max(len(months), 1) * CELL,
+            "height": len(FIELDS) * CELL, "overall": overall}

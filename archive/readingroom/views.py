@@ -1,0 +1,216 @@
+"""The reading room's pages as Datasette routes (``register_routes``), for every database
+that is a news archive:
+
+=========================================  ==============================================
+``/<db>/-/articles``                        the articles list and search (``q``, ``site``,
+                                            ``since``, ``until``, ``page``)
+``/<db>/-/articles/<id>``                   an article: fields, body, versions and their
+                                            differences, copies, related links, captures
+``/<db>/-/articles/<id>/captures/<cid>``    a capture made inert (:mod:`.capture`), for the
+                                            article page's sandboxed frame
+``/<db>/-/articles/<id>.warc.gz``           the article's WARC records (download)
+``/<db>/-/article?url=URL``                 the article a URL (or an alias) leads to
+``/<db>/-/sites``                           per site: articles per day, field coverage
+``/<db>/-/runs``                            the crawl runs, their counts and failure reasons
+=========================================  ==============================================
+
+Each page reads through Datasette's read-only connection (:meth:`Database.execute_fn`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from urllib.parse import quote, urlencode
+
+from datasette.utils.asgi import Response
+from sqlite_utils import Database
+
+from archive.clock import parse_day
+from archive.readingroom import capture, pages
+from archive.readingroom.config import is_archive
+
+DB = r"(?P<database>[^/]+)"
+
+
+def routes() -> list[tuple[str, object]]:
+    return [
+        (rf"^/{DB}/-/articles$", articles_view),
+        (rf"^/{DB}/-/articles/(?P<id>\d+)$", article_view),
+        (rf"^/{DB}/-/articles/(?P<id>\d+)/captures/(?P<capture>\d+)$", capture_view),
+        (rf"^/{DB}/-/articles/(?P<id>\d+)\.warc\.gz$", warc_view),
+        (rf"^/{DB}/-/article$", article_by_url_view),
+        (rf"^/{DB}/-/sites$", sites_view),
+        (rf"^/{DB}/-/runs$", runs_view),
+    ]
+
+
+def base_path(datasette, name: str) -> str:
+    """The reading room's path prefix for the archive ``name``."""
+    return datasette.urls.database(name) + "/-"
+
+
+async def _archive(datasette, request):
+    """The Datasette database of the request if it is a news archive, else None."""
+    name = request.url_vars["database"]
+    try:
+        database = datasette.get_database(name)
+    except KeyError:
+        return None
+    return database if is_archive(getattr(database, "path", None)) else None
+
+
+async def _read(database, fn, *args):
+    """``fn(Database, *args)`` on Datasette's read-only connection of ``database``."""
+    return await database.execute_fn(lambda conn: fn(Database(conn, recursive_triggers=False), *args))
+
+
+async def _page(datasette, request, database, template: str, context: dict) -> Response:
+    """The page ``readingroom_<template>.html`` of ``database`` (its tab: ``template``, or
+    the articles' for an article)."""
+    name = database.name
+    context = {**context, "database": name, "room": base_path(datasette, name),
+               "section": "articles" if template == "article" else template}
+    html = await datasette.render_template([f"readingroom_{template}.html"], context, request=request)
+    return Response.html(html)
+
+
+async def _not_found(datasette, request, message: str) -> Response:
+    html = await datasette.render_template(["readingroom_error.html"], {"message": message}, request=request)
+    return Response.html(html, status=404)
+
+
+def _day(value: str | None) -> tuple[str | None, str | None]:
+    """(YYYY-MM-DD or None, error message or None) of a day typed in a form."""
+    if not value:
+        return None, None
+    try:
+        return parse_day(value).isoformat(), None
+    except ValueError:
+        return None, f"{value!r} is not a date like 2021-03-01"
+
+
+def _int(value: str | None, default: int = 1) -> int:
+    try:
+        return max(1, int(value or default))
+    except ValueError:
+        return default
+
+
+async def articles_view(datasette, request):
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    args = request.args
+    since, since_error = _day(args.get("since"))
+    until, until_error = _day(args.get("until"))
+    req = pages.ListRequest(q=args.get("q") or "", site=args.get("site") or None, since=since, until=until,
+                            page=_int(args.get("page")))
+    listing = await _read(database, pages.article_list, req)
+    sites = await _read(database, pages.sites)
+    listing["error"] = since_error or until_error or listing["error"]
+    if since_error or until_error:
+        listing["rows"], listing["total"] = [], 0
+    query = {k: v for k, v in (("q", req.q), ("site", req.site), ("since", args.get("since")),
+                                ("until", args.get("until"))) if v}
+    return await _page(datasette, request, database, "articles", {
+        "req": req, "listing": listing, "sites": sites, "form": query,
+        "page_url": lambda n: "?" + urlencode({**query, "page": n}),
+    })
+
+
+async def article_view(datasette, request):
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    record = await _read(database, pages.article, int(request.url_vars["id"]))
+    if record is None:
+        return await _not_found(datasette, request, f"no archived article has the id {request.url_vars['id']}")
+    shown = _int(request.args.get("capture"), 0) or record["shown_capture"]
+    if shown not in {c["id"] for c in record["captures"]}:
+        shown = record["shown_capture"]
+    return await _page(datasette, request, database, "article", {"a": record, "shown": shown})
+
+
+async def article_by_url_view(datasette, request):
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    url = request.args.get("url") or ""
+    article_id = await _read(database, pages.article_id_for, url) if url else None
+    if article_id is None:
+        return await _not_found(datasette, request, f"no archived article has the URL {url}" if url else "give ?url=")
+    return Response.redirect(f"{base_path(datasette, database.name)}/articles/{article_id}")
+
+
+def _capture_row(db: Database, article_id: int, capture_id: int):
+    return db.execute("SELECT url, response_headers, body FROM captures WHERE id = ? AND article_id = ?",
+                      [capture_id, article_id]).fetchone()
+
+
+async def capture_view(datasette, request):
+    import zlib
+
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    row = await _read(database, _capture_row, int(request.url_vars["id"]), int(request.url_vars["capture"]))
+    if row is None:
+        return await _not_found(datasette, request, "this article has no capture by this id")
+    url, headers, body = row
+    try:
+        _, text = capture.decoded(zlib.decompress(body), json.loads(headers or "[]"))
+        html = capture.inert_html(text)
+    except (zlib.error, capture.CaptureUnreadable) as error:
+        html = f"<!doctype html><p>The stored capture of {_escape(url)} cannot be shown: {_escape(str(error))}</p>"
+    return Response(html, content_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": capture.POLICY, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer", "Cache-Control": "private, max-age=3600"})
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def _warc_bytes(db: Database, article_id: int) -> tuple[bytes, int] | None:
+    from archive.warc import write_article_warc
+
+    if db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone() is None:
+        return None
+    out = io.BytesIO()
+    counts = write_article_warc(db, out, article_id, filename=f"article-{article_id}.warc.gz")
+    return out.getvalue(), counts["captures"]
+
+
+async def warc_view(datasette, request):
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    article_id = int(request.url_vars["id"])
+    found = await _read(database, _warc_bytes, article_id)
+    if found is None:
+        return await _not_found(datasette, request, f"no archived article has the id {article_id}")
+    data, _ = found
+    filename = quote(f"{database.name}-article-{article_id}.warc.gz")
+    return Response(data, content_type="application/warc", headers={
+        "Content-Disposition": f"attachment; filename=\"{filename}\""})
+
+
+async def sites_view(datasette, request):
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    charts = await _read(database, pages.site_charts)
+    return await _page(datasette, request, database, "sites", {"sites": charts})
+
+
+async def runs_view(datasette, request):
+    database = await _archive(datasette, request)
+    if database is None:
+        return await _not_found(datasette, request, "no news archive by this name is served here")
+    page = _int(request.args.get("page"))
+    listing = await _read(database, pages.runs, database.path, page)
+    return await _page(datasette, request, database, "runs", {
+        "listing": listing, "page": page, "page_url": lambda n: "?" + urlencode({"page": n})})
