@@ -59,11 +59,12 @@ def build_showcase(db: Path, log: Path) -> list[int]:
 
 
 def showcase_article(conn) -> int | None:
-    """The id of the article that shows the most: several versions, a copy on another site,
+    """The id of the article that shows the most: a corrected body, a copy on another site,
     related links to and from it, a capture (a sqlite3 connection to the archive)."""
     row = conn.execute(
         "SELECT a.id FROM articles a WHERE a.capture_id IS NOT NULL ORDER BY "
-        "(a.versions > 1) + (a.near_duplicate_of IS NULL AND EXISTS "
+        "EXISTS (SELECT 1 FROM article_versions v WHERE v.article_id = a.id AND v.body != a.body) "
+        "+ (a.near_duplicate_of IS NULL AND EXISTS "
         " (SELECT 1 FROM articles c WHERE c.near_duplicate_of = a.url)) "
         "+ EXISTS (SELECT 1 FROM related_links r WHERE r.article_id = a.id) "
         "+ EXISTS (SELECT 1 FROM related_links r WHERE r.url = a.url) DESC, a.versions DESC, a.id LIMIT 1"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -22,14 +21,10 @@ import pytest
 
 from archive import open_archive
 from archive.search import search
-from samplesite import seed
+from samplesite import browser, seed
 
 from .conftest import wait_until_serving
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without the background-networking flags chromium keeps trying to reach Google's hosts.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 
 
 def _free_port() -> int:
@@ -97,11 +92,11 @@ def test_canned_queries(datasette):
 
 
 def _browser(playwright):
-    if not os.path.exists(CHROMIUM):
+    if not browser.installed():
         if os.environ.get("NEWS_BROWSER_TESTS") == "required":
-            pytest.fail(f"chromium is not installed at {CHROMIUM} (./run test installs it)")
+            pytest.fail(f"chromium is not installed at {browser.CHROMIUM} (./run test installs it)")
         pytest.skip("chromium is not installed (./run test installs Debian's chromium)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return browser.launch(playwright)
 
 
 def test_a_browser_searches_a_two_character_word(datasette):

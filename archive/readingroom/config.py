@@ -181,9 +181,17 @@ def configure_on_startup(datasette):
             if hasattr(datasette, "add_query"):  # Datasette 1.0
                 await _configure(datasette, name, archive_config())
             else:
-                datasette._metadata_local = _under(datasette._metadata_local or {}, {"databases": {name: archive_config()}})
+                own = {**archive_config(), "description_html": _pointer(datasette.urls.database(name))}
+                datasette._metadata_local = _under(datasette._metadata_local or {}, {"databases": {name: own}})
 
     return configure
+
+
+def _pointer(database_path: str) -> str:
+    """The archive's description on Datasette's pages: where the reading room is."""
+    return (f'A news archive. Read it in the <a href="{database_path}/-/articles">reading room</a>: '
+            f'articles and search, versions, copies and captures, <a href="{database_path}/-/sites">sites</a> '
+            f'and <a href="{database_path}/-/runs">crawl runs</a>.')
 
 
 async def _configure(datasette, name: str, config: dict) -> None:
