@@ -3,8 +3,10 @@ through ``scrapy crawl news`` in a subprocess (Scrapy's reactor runs once per pr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -101,3 +103,25 @@ def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 10.0) 
             if time.monotonic() > deadline:
                 pytest.fail(f"no answer from {url} within {seconds:.0f} s")
             time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def serving_datasette(source: Path, folder: Path):
+    """``datasette serve`` of a copy of the archive ``source`` (as ``folder/news.db``) on a free
+    port of 127.0.0.1, once it answers; yields (base URL, the copy's path)."""
+    path = folder / "news.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).parent / "datasette"
+    proc = subprocess.Popen([str(exe), "serve", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base + "/-/versions.json", proc, 20)
+        yield base, path
+    finally:
+        proc.terminate()
+        proc.wait(10)

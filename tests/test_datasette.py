@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import sqlite3
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -23,33 +18,15 @@ from archive import open_archive
 from archive.search import search
 from samplesite import browser, seed
 
-from .conftest import wait_until_serving
+from .conftest import serving_datasette
 
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def datasette(first_crawl, tmp_path_factory):
     """Datasette serving a copy of the crawled archive as /news; yields (base URL, db path)."""
-    path = tmp_path_factory.mktemp("ds") / "news.db"
-    with sqlite3.connect(first_crawl.db_path) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    port = _free_port()
-    exe = Path(sys.executable).parent / "datasette"
-    proc = subprocess.Popen([str(exe), "serve", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base + "/-/versions.json", proc)
-        yield base, path
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with serving_datasette(first_crawl.db_path, tmp_path_factory.mktemp("ds")) as served:
+        yield served
 
 
 def _json(url: str):

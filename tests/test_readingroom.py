@@ -14,7 +14,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -31,11 +30,10 @@ from archive.readingroom import capture, charts, pages, versiondiff
 from archive.search import parse_query, search
 from samplesite import browser
 from samplesite.changing import CORRECTION
-from samplesite.screenshots import _free_port
 from samplesite.showcase import build_showcase, showcase_article
 from samplesite.texts_dailyqd import ARTICLES
 
-from .conftest import wait_until_serving
+from .conftest import serving_datasette
 
 D2 = next(a for a in ARTICLES if a["key"] == "d2")  # 平度 GDP, 4 paragraphs
 
@@ -146,23 +144,9 @@ def showcase(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(showcase, tmp_path_factory):
-    """Datasette serving a copy of the showcase archive; yields (reading room URL, db path).
-    One capture is made hostile first: scripts and requests to a local "live site" that
-    counts what it is asked (:class:`LiveSite`)."""
-    path = tmp_path_factory.mktemp("served") / "news.db"
-    with sqlite3.connect(showcase) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    port = _free_port()
-    exe = Path(sys.executable).parent / "datasette"
-    proc = subprocess.Popen([str(exe), "serve", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base + "/-/versions.json", proc, 20)
+    """Datasette serving a copy of the showcase archive; yields (reading room URL, db path)."""
+    with serving_datasette(showcase, tmp_path_factory.mktemp("served")) as (base, path):
         yield base + "/news/-", path
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def _get(url: str) -> tuple[int, object, bytes]:
