@@ -93,6 +93,8 @@ def test_coverage_strip_shows_a_month_without_authors_as_pale_cells():
     assert shades[("2021-02", "author")] > shades[("2021-01", "author")] > shades[("2021-01", "date")]
     assert strip["overall"] == {"date": 1.0, "author": 0.5, "source": 1.0}
     assert strip["width"] == 2 * charts.CELL and strip["height"] == 3 * charts.CELL
+    long = charts.coverage_strip([(f"{2000 + i // 12}-{1 + i % 12:02d}", [1, 1, 1, 1]) for i in range(240)])
+    assert long["cell_width"] == 3 and long["width"] == 720  # 20 years stay on a screen
 
 
 PORTAL_PAGE = """<!DOCTYPE html><html><head><meta charset="gbk"><title>{title}_平度新闻网</title>

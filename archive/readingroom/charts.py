@@ -14,7 +14,8 @@ import datetime as dt
 
 MAX_BARS = 120
 WIDTH, HEIGHT = 600, 80  # px of a bar chart's plot area
-CELL = 8  # px: the width of a month in a coverage strip (and each field's height)
+CELL = 14  # px: the height of a field's row in a coverage strip, and a month's widest width
+STRIP_WIDTH = 840  # px: a coverage strip's widest width (months are narrower when there are many)
 
 
 def _bin_start(day: dt.date, size: str) -> dt.date:
@@ -78,17 +79,19 @@ def coverage_strip(per_month: list[tuple[str, list[int]]]) -> dict:
     """Cells of ``per_month`` ((``YYYY-MM``, [articles, with date, with author, with
     source]), months in order): ``months`` (each with ``month``, ``articles`` and per field
     of :data:`FIELDS` a ``share`` 0-1), ``cells`` (x, y, field, share, shade 0-100: the
-    lightness of the cell's colour), ``width``/``height`` in px, and ``overall`` shares."""
+    lightness of the cell's colour), ``width``/``height`` of the strip and
+    ``cell_width``/``cell_height`` of a cell in px, and ``overall`` shares."""
     months, cells = [], []
     totals = [0, 0, 0, 0]
+    width = max(3, min(CELL, STRIP_WIDTH // max(len(per_month), 1)))
     for i, (month, counts) in enumerate(per_month):
         n = counts[0]
         shares = {f: (counts[k + 1] / n if n else 0.0) for k, f in enumerate(FIELDS)}
         months.append({"month": month, "articles": n, **shares})
         for k, f in enumerate(FIELDS):
-            cells.append({"x": i * CELL, "y": k * CELL, "field": f, "share": shares[f], "month": month,
+            cells.append({"x": i * width, "y": k * CELL, "field": f, "share": shares[f], "month": month,
                           "articles": n, "shade": round(95 - 65 * shares[f])})
         totals = [t + c for t, c in zip(totals, counts)]
     overall = {f: (totals[k + 1] / totals[0] if totals[0] else 0.0) for k, f in enumerate(FIELDS)}
-    return {"months": months, "cells": cells, "width": max(len(months), 1) * CELL,
-            "height": len(FIELDS) * CELL, "overall": overall}
+    return {"months": months, "cells": cells, "width": max(len(months), 1) * width, "cell_width": width,
+            "cell_height": CELL, "height": len(FIELDS) * CELL, "overall": overall}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -190,7 +191,8 @@ FAILURE_PREFIXES = (
 def runs(db: Database, path: str | None, page: int = 1) -> dict:
     """The crawl runs, newest first, ``RUNS_PAGE_SIZE`` a page: their counts, duration in
     seconds, and ``reasons``: (label, reason, count) of every failure counter in the run's
-    stats (:data:`FAILURE_PREFIXES`), largest first; ``running`` as
+    stats (:data:`FAILURE_PREFIXES`), largest first, and ``reason_groups``: (label,
+    [(reason, count)]) of the same; ``sites``: the hosts of its start URLs; ``running`` as
     :func:`archive.runs.mark_state` tells for the archive at ``path``. ``total`` runs, ``pages``."""
     from archive.runs import mark_state
 
@@ -204,10 +206,15 @@ def runs(db: Database, path: str | None, page: int = 1) -> dict:
     rows = [dict(zip(columns, r)) for r in cursor]
     for row in rows:
         row["reasons"] = failure_reasons(row.pop("stats"))
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for label, reason, n in row["reasons"]:
+            groups.setdefault(label, []).append((reason, n))
+        row["reason_groups"] = list(groups.items())  # by label, the largest count's first
         try:
             row["start_urls"] = json.loads(row["start_urls"] or "[]")
         except ValueError:
             row["start_urls"] = [row["start_urls"]]
+        row["sites"] = sorted({urlsplit(u).netloc or u for u in row["start_urls"] if isinstance(u, str)})
     mark_state(rows, path)
     return {"rows": rows, "total": total, "pages": max(1, -(-total // RUNS_PAGE_SIZE))}
 
