@@ -91,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
                 for file, path in (("readingroom-article.png", f"/articles/{article}"),
                                    ("readingroom-sites.png", "/sites"), ("readingroom-runs.png", "/runs")):
                     page.goto(f"{base}/{name}/-{path}", wait_until="load")
+                    # frames out of the window are not painted: make the window the page's height
+                    page.set_viewport_size({"width": 1280, "height": page.evaluate("document.body.scrollHeight")})
+                    page.wait_for_timeout(500)
                     page.screenshot(path=str(out / file), full_page=True)
+                    page.set_viewport_size({"width": 1280, "height": 900})
                     shots.append((file, path))
             finally:
                 chromium.close()
