@@ -306,6 +306,24 @@ def test_cli_search_text_json_and_mistakes(archive):
     assert out.returncode == 0 and out.stdout.startswith("no article matches")
 
 
+def test_cli_query_may_start_with_a_dash(archive):
+    _, _, path = archive
+    plain = json.loads(_cli("search", "CBA", "--db", str(path), "--json").stdout)
+    assert plain["total"] >= 1
+    # wherever the query stands, and with options before and after it (also --opt=value)
+    for args in (["-CBA", "--db", str(path), "--json"], ["--db", str(path), "-CBA", "--json"],
+                 ["--json", "--db", str(path), "--limit=5", "-CBA"], ["--db", str(path), "--json", "--", "-CBA"]):
+        out = _cli("search", *args)
+        assert out.returncode == 0, (args, out.stderr)
+        data = json.loads(out.stdout)
+        assert data["query"] == "-CBA" and data["results"] == plain["results"]
+    # an option's value may start with a dash too; a mistyped long option stays an error
+    out = _cli("search", "-平度", "--site", "-news.a", "--db", str(path))
+    assert out.returncode == 0 and out.stdout.startswith("no article matches '-平度'")
+    out = _cli("search", "-平度", "--limt", "2", "--db", str(path))
+    assert out.returncode == 2 and "No such option '--limt'" in out.stderr
+
+
 def test_export_takes_the_search_filters(archive):
     db, by_id, path = archive
     out = _cli("export", "--db", str(path), "--query", "平度", "--site", "news.a", "--since", "2021-01-01")

@@ -10,13 +10,14 @@ from sqlite_utils import Database
 
 from archive import query, search, searchindex
 from archive.check import CheckReport, check
+from archive.cliutil import DashArgumentCommand
 from archive.commands.options import db_option, open_to_read, since_option, site_option, until_option
 from archive.db import connect_readonly
 from archive.errors import ArchiveDamaged
 from archive.runs import mark_state
 
 
-@click.command("search")
+@click.command("search", cls=DashArgumentCommand)
 @click.argument("text", metavar="QUERY")
 @db_option
 @site_option
@@ -31,7 +32,9 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     """Find articles containing every word of QUERY, best (bm25) first.
 
     Simplified and traditional characters are interchangeable; "quoted words" must occur
-    as one sequence. Example: python -m archive search '平度 "乡村振兴"' --db news.db
+    as one sequence; a QUERY may start with -. Author and source are searched too: an
+    article found only through them comes last. Example: python -m archive search '平度
+    "乡村振兴"' --db news.db
     """
     db = open_to_read(db_path)
     waiting = searchindex.pending(db)
