@@ -11,6 +11,7 @@ from archive.cli import cli
 from archive.query import EXPORT_FIELDS, export_records
 from archive.search import search
 from archive.store import Outcome
+from samplesite.portals import TRACKING_QUERY
 
 
 def record(url="http://news.test/a/1.shtml", **over):
@@ -231,6 +232,35 @@ def test_history_lists_versions_with_a_readable_diff(tmp_path):
     assert "+【更正】第三段。" in lines
     unknown = CliRunner().invoke(cli, ["history", "http://news.test/nope", "--db", str(path)])
     assert unknown.exit_code == 1 and "no archived article has the URL" in unknown.output
+
+
+@pytest.mark.parametrize("given", [
+    "http://news.test/a/1.shtml" + TRACKING_QUERY,  # as shared on WeChat
+    "http://NEWS.Test/a/1.shtml#comments",
+    "http://news.test:80/a/1.shtml?utm_campaign=x",
+    " http://news.test/a/1.shtml\n",  # pasted with the line's end
+])
+def test_show_and_history_find_an_article_by_any_url_that_canonicalizes_to_it(tmp_path, given):
+    path = tmp_path / "h.db"
+    writer = ArchiveWriter(open_archive(path))
+    writer.save(record())
+    writer.save(record(title="平度举行重点项目集中开工活动", fetched_at="2026-11-29T03:00:00+00:00"))
+    shown = CliRunner().invoke(cli, ["show", given, "--db", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[:2] == ["url: http://news.test/a/1.shtml", "title: 平度举行重点项目集中开工活动"]
+    history = CliRunner().invoke(cli, ["history", given, "--db", str(path)])
+    assert history.exit_code == 0, history.output
+    assert history.output.splitlines()[0] == f"{given.strip()}: 2 versions"
+
+
+def test_an_unknown_url_is_one_line_naming_its_canonical_form(tmp_path):
+    path = tmp_path / "h.db"
+    ArchiveWriter(open_archive(path)).save(record())
+    for command in ("show", "history"):
+        out = CliRunner().invoke(cli, [command, "http://news.test/a/2.shtml?spm=a1.b2#top", "--db", str(path)])
+        assert out.exit_code == 1
+        assert out.output == ("Error: no archived article has the URL http://news.test/a/2.shtml?spm=a1.b2#top "
+                              "(nor its canonical form http://news.test/a/2.shtml)\n")
 
 
 @pytest.mark.parametrize("args, code, message", [

@@ -117,7 +117,7 @@ def history(url, db_path):
     Example: python -m archive history https://news.example.cn/a/1.shtml --db news.db
     """
     versions = query.history(open_to_read(db_path), url)
-    click.echo(f"{url}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
+    click.echo(f"{url.strip()}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
     for version in versions:
         click.echo(f"  version {version['version']}, last seen {version['seen_at']}: {version['title']}")
     for old, new in zip(versions, versions[1:]):
