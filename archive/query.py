@@ -127,6 +127,11 @@ def summary(db: Database) -> dict:
     }
 
 
+def sites(db: Database) -> list[str]:
+    """The sites the archive has articles of (``host[:port]``), sorted."""
+    return [site for (site,) in db.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
+
+
 _STATE_SQL = """
 SELECT a.id, a.url, a.title, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified,
        a.sitemap_lastmod, c.url AS capture_url, c.fetched_at AS capture_fetched_at

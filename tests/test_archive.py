@@ -263,19 +263,52 @@ def test_an_unknown_url_is_one_line_naming_its_canonical_form(tmp_path):
                               "(nor its canonical form http://news.test/a/2.shtml)\n")
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["show"], 2, "Missing argument 'URL'."),
-    (["export", "--db", "nope.db"], 1, "no archive at nope.db"),
-    (["nonsense"], 2, "No such command 'nonsense'."),
-])
-def test_command_line_mistakes_are_one_line_on_stderr(args, code, message, tmp_path):
+def _run(*args, cwd=None):
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run([sys.executable, "-m", "archive", *args], cwd=tmp_path, capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "archive", *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_site_is_a_site_a_host_without_its_port_or_a_url(tmp_path):
+    path = tmp_path / "s.db"
+    writer = ArchiveWriter(open_archive(path))
+    sites = ["127.0.0.1:8081", "127.0.0.1:8082", "localhost:8083", "news.test"]
+    for n, site in enumerate(sites):
+        writer.save(record(url=f"http://{site}/news/{n}.html", site=site, title=f"平度新闻{n}", body=f"平度第{n}段。",
+                           related=[]))
+    for given, site in [("127.0.0.1:8081", "127.0.0.1:8081"), ("http://127.0.0.1:8082/news/1.html", "127.0.0.1:8082"),
+                        ("127.0.0.1:8082/news/1.html", "127.0.0.1:8082"), ("localhost", "localhost:8083"),
+                        ("NEWS.test", "news.test"), ("https://news.test:443/", "news.test")]:
+        exported = _run("export", "--db", str(path), "--site", given)
+        assert exported.returncode == 0, exported.stderr
+        assert [json.loads(line)["site"] for line in exported.stdout.splitlines()] == [site]
+        found = _run("search", "平度", "--db", str(path), "--site", given, "--json")
+        assert [hit["site"] for hit in json.loads(found.stdout)["results"]] == [site]
+    # one host on two ports: which one is meant is the user's to say; no such site: the sites there are
+    for given, message in [
+        ("127.0.0.1", "127.0.0.1 names 2 sites of this archive: 127.0.0.1:8081, 127.0.0.1:8082; give one with its port"),
+        ("http://news.example.cn/a/1.html", "http://news.example.cn/a/1.html is no site of this archive; its sites: "
+                                            "127.0.0.1:8081, 127.0.0.1:8082, localhost:8083, news.test"),
+        ("127.0.0.1:8080", "127.0.0.1:8080 is no site of this archive; its sites: "
+                           "127.0.0.1:8081, 127.0.0.1:8082, localhost:8083, news.test"),
+    ]:
+        for command in (["search", "平度"], ["export"], ["reextract", "--dry-run"]):
+            out = _run(*command, "--db", str(path), "--site", given)
+            assert out.returncode == 2
+            assert out.stderr.splitlines() == [f"python -m archive: Error: Invalid value for '--site': {message}"]
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["show"], 2, "Missing argument 'URL'."),
+    (["export", "--db", "nope.db"], 1, "no archive at nope.db"),
+    (["nonsense"], 2, "No such command 'nonsense'."),
+])
+def test_command_line_mistakes_are_one_line_on_stderr(args, code, message, tmp_path):
+    proc = _run(*args, cwd=tmp_path)
     assert proc.returncode == code
     assert proc.stderr.splitlines() == [f"python -m archive: Error: {message}"]
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 
 from archive import query
-from archive.commands.options import db_option, open_to_read, since_option, site_option, until_option
+from archive.commands.options import (
+    db_option, open_to_read, resolve_site, since_option, site_option, until_option,
+)
 from archive.db import COMPANION_SUFFIXES
 from archive.errors import ArchiveError
 from archive.warc import write_warc
@@ -45,6 +47,7 @@ def export(db_path, fmt, site, since, until, text, output, force):
     if output:
         _check_output(output, db_path, force)
     db = open_to_read(db_path)
+    site = resolve_site(db, site)
     if fmt == "warc":
         _export_warc(db, output, site=site, since=since, until=until, text=text)
         return

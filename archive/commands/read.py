@@ -11,7 +11,9 @@ from sqlite_utils import Database
 from archive import query, search, searchindex
 from archive.check import CheckReport, check
 from archive.cliutil import DashArgumentCommand
-from archive.commands.options import db_option, open_to_read, since_option, site_option, until_option
+from archive.commands.options import (
+    db_option, open_to_read, resolve_site, since_option, site_option, until_option,
+)
 from archive.db import connect_readonly
 from archive.errors import ArchiveDamaged
 from archive.runs import mark_state
@@ -37,6 +39,7 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     "乡村振兴"' --db news.db
     """
     db = open_to_read(db_path)
+    site = resolve_site(db, site)
     waiting = searchindex.pending(db)
     if waiting:  # a reader never writes: say what it cannot find yet
         click.echo(f"note: {waiting} article{'s are' if waiting != 1 else ' is'} not in the search index yet; "
