@@ -1,5 +1,7 @@
 """The archive library and its CLI, on in-memory and temporary databases."""
 
+import csv
+import io
 import json
 import sqlite3
 
@@ -152,6 +154,24 @@ def test_cli_export_csv(archive_file):
     assert result.exit_code == 0
     header, row = result.output.splitlines()[:2]
     assert header.split(",") == list(EXPORT_FIELDS)
+
+
+def test_cli_export_csv_with_a_byte_order_mark_for_spreadsheets(archive_file, tmp_path):
+    out = tmp_path / "articles.csv"
+    for args in (["--output", str(out)], []):
+        result = _run("export", "--db", str(archive_file), "--format", "csv", "--bom", *args)
+        assert result.returncode == 0, result.stderr
+        data = out.read_bytes() if args else result.stdout.encode()
+        assert data.startswith(b"\xef\xbb\xbfurl,aliases,title,") and data.count(b"\xef\xbb\xbf") == 1
+        (row,) = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        assert row["title"] == "平度举行项目集中开工活动" and row["url"] == "http://news.test/a/1.shtml"
+    plain = _run("export", "--db", str(archive_file), "--format", "csv")
+    assert plain.stdout.startswith("url,aliases,title,")
+    for fmt in ("jsonl", "warc"):
+        refused = _run("export", "--db", str(archive_file), "--format", fmt, "--bom", "--output", str(tmp_path / "x"))
+        assert refused.returncode == 2 and refused.stderr.splitlines() == [
+            f"python -m archive: Error: Invalid value for '--bom': a byte order mark is for --format csv, not {fmt}"]
+        assert not (tmp_path / "x").exists()
 
 
 @pytest.mark.parametrize(
