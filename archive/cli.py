@@ -7,8 +7,8 @@ in one place (:func:`command_error`).
 
 Exit codes: 0 done; 1 a problem with the archive or its data (missing, not an archive,
 damaged, read-only for a command that writes, ``check`` found problems); 2 a mistake on the
-command line (bad option, ``--output`` refused); 75 the archive is in use by another writer
-(commands that write).
+command line (bad option, ``--output`` refused, a ``--site`` naming no site of the archive);
+75 the archive is in use by another writer (commands that write).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from archive import search
 from archive.errors import ArchiveError
 from archive.neardup import PUBLISHED_ORDER
 from archive.schema import VERSIONED_FIELDS
+from archive.urls import canonicalize
 
 # The export's fields, in order (the contract other tools read).
 EXPORT_FIELDS = (
@@ -130,6 +131,11 @@ def summary(db: Database) -> dict:
     }
 
 
+def sites(db: Database) -> list[str]:
+    """The sites the archive has articles of (``host[:port]``), sorted."""
+    return [site for (site,) in db.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
+
+
 _STATE_SQL = """
 SELECT a.id, a.url, a.title, a.published_at, a.last_fetched_at, a.last_seen_at, a.etag, a.last_modified,
        a.sitemap_lastmod, c.url AS capture_url, c.fetched_at AS capture_fetched_at
@@ -152,22 +158,33 @@ def url_state(db: Database, url: str) -> dict | None:
 
 
 def history(db: Database, url: str) -> list[dict]:
-    """Every version of the article ``url`` (or one of its aliases) leads to, oldest first:
+    """Every version of the article ``url`` leads to (see :func:`_article_id`), oldest first:
     dicts with ``version``, ``seen_at`` (when that content was last seen), ``title``,
     ``published_at``, ``author``, ``source`` and ``body``. Raises ArchiveError for an
     unknown URL."""
     require_archive(db)
-    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
-    if row is None:
-        raise ArchiveError(f"no archived article has the URL {url}")
+    article_id = _article_id(db, url)
     fields = ", ".join(VERSIONED_FIELDS)
     cursor = db.execute(
         f"SELECT version, seen_at, {fields} FROM article_versions WHERE article_id = :id "
         f"UNION ALL SELECT versions, last_seen_at, {fields} FROM articles WHERE id = :id ORDER BY 1",
-        {"id": row[0]},
+        {"id": article_id},
     )
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, values)) for values in cursor]
+
+
+def _article_id(db: Database, url: str) -> int:
+    """The id of the article ``url`` leads to: ``url`` is one of its URLs (its own or an
+    alias), or canonicalizes to one (:func:`archive.urls.canonicalize`: tracking parameters,
+    fragment, host case, default port). Raises ArchiveError for an unknown URL."""
+    canonical = canonicalize(url)
+    for candidate in dict.fromkeys((url, canonical)):
+        row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [candidate]).fetchone()
+        if row is not None:
+            return row[0]
+    raise ArchiveError(f"no archived article has the URL {url}"
+                       + (f" (nor its canonical form {canonical})" if canonical != url else ""))
 
 
 def version_diff(old: dict, new: dict) -> list[str]:
@@ -185,19 +202,17 @@ def version_diff(old: dict, new: dict) -> list[str]:
 
 
 def show(db: Database, url: str) -> dict:
-    """One article by its URL or an alias: the export's fields plus ``related`` (url and anchor
-    text), ``copies`` (URLs of the other copies of its story, original first), ``original``
-    (the story's original URL, itself when it is the original), published_at_raw,
-    url_source, pages, ``captures`` (id, url, fetched_at, status, bytes; ``capture_id`` is
-    the one the text was extracted from) and ``reextractions``."""
+    """One article by a URL that leads to it (see :func:`_article_id`): the export's fields
+    plus ``related`` (url and anchor text), ``copies`` (URLs of the other copies of its story,
+    original first), ``original`` (the story's original URL, itself when it is the original),
+    published_at_raw, url_source, pages, ``captures`` (id, url, fetched_at, status, bytes;
+    ``capture_id`` is the one the text was extracted from) and ``reextractions``."""
     require_archive(db)
-    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
-    if row is None:
-        raise ArchiveError(f"no archived article has the URL {url}")
-    ((_, _, record),) = list(_export_where(db, "a.id = :id", {"id": row[0]}))
+    article_id = _article_id(db, url)
+    ((_, _, record),) = list(_export_where(db, "a.id = :id", {"id": article_id}))
     record["related"] = [
         {"url": u, "text": t}
-        for u, t in db.execute("SELECT url, anchor_text FROM related_links WHERE article_id = ? ORDER BY position", [row[0]])
+        for u, t in db.execute("SELECT url, anchor_text FROM related_links WHERE article_id = ? ORDER BY position", [article_id])
     ]
     original = record["near_duplicate_of"] or record["url"]
     story = [u for (u,) in db.execute(
@@ -206,16 +221,16 @@ def show(db: Database, url: str) -> dict:
     record["original"] = original if len(story) > 1 else None
     record["copies"] = [u for u in story if u != record["url"]]
     extra = db.execute(
-        "SELECT published_at_raw, url_source, pages, capture_id FROM articles WHERE id = ?", [row[0]]).fetchone()
+        "SELECT published_at_raw, url_source, pages, capture_id FROM articles WHERE id = ?", [article_id]).fetchone()
     record.update(zip(("published_at_raw", "url_source", "pages", "capture_id"), extra))
     record["captures"] = [
         dict(zip(("id", "url", "fetched_at", "status", "bytes"), c)) for c in db.execute(
             "SELECT id, url, fetched_at, status, body_size FROM captures WHERE article_id = ? ORDER BY fetched_at, page, id",
-            [row[0]])
+            [article_id])
     ]
     record["reextractions"] = [
         dict(zip(("at", "changed_fields", "version_before"), (at, json.loads(f), v))) for at, f, v in db.execute(
-            "SELECT at, changed_fields, version_before FROM reextractions WHERE article_id = ? ORDER BY id", [row[0]])
+            "SELECT at, changed_fields, version_before FROM reextractions WHERE article_id = ? ORDER BY id", [article_id])
     ]
     return record
 

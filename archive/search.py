@@ -100,27 +100,41 @@ class SearchResults:
     hits: list[dict]
 
 
+# An article is found first by its text: a match in title or body (every word there) always
+# outranks one that needs the byline (author and source).
+_TEXT_COLUMNS = "{title body}"
+# How a byline snippet names the field that matched (as Chinese bylines do: 作者：王倩).
+BYLINE_LABELS = (("author", "作者"), ("source", "来源"))
+
+
 def search(
     db: Database, query: str, *, site: str | None = None, since: str | None = None,
     until: str | None = None, limit: int = 20, max_ranked: int | None = MAX_RANKED,
 ) -> SearchResults:
-    """Articles matching ``query`` (see :func:`parse_query`), best first by bm25.
+    """Articles matching ``query`` (see :func:`parse_query`) in title, body, author or source:
+    those with every word in title or body first, best first by bm25, then those found
+    through their byline, best first.
 
     ``since``/``until``: inclusive ``YYYY-MM-DD`` days of publication. When more than
     ``max_ranked`` articles match, the best are chosen among the ``max_ranked`` most
     recently archived (None: rank them all). Each hit has url, title, published_at, site,
-    author, source, score (bm25; lower is better) and snippet (about 80 characters of the
-    body, or the title, with the matches marked 【】).
+    author, source, score and snippet. score: FTS5's bm25 to 4 significant digits, negative,
+    lower is better (a word in more than half of the articles scores near zero, e.g.
+    -2.5e-06); for a hit found in title or body, the matches in its byline do not count.
+    snippet: about 80 characters of the body, or the title, with the matches marked 【】; for
+    a hit found through its byline, the fields that matched (``作者：【王倩】``).
     """
     parsed = parse_query(query)
-    params = {"fts": parsed.fts, "site": site, "since": since, "until": until, "limit": limit, "floor": 0}
-    where = f"{FTS_TABLE} MATCH :fts"
+    params = {"fts": parsed.fts, "text_fts": f"{_TEXT_COLUMNS} : ({parsed.fts})",
+              "site": site, "since": since, "until": until, "limit": limit, "floor": 0}
+    filters = ""
     # FTS5 sorts by its rank column itself, scoring every match; with filters, scoring in an
     # ORDER BY expression scores only the matches that pass them (3-4 times faster)
     order = "rank"
     if site is not None or since is not None or until is not None:
-        where += f" AND +rowid IN ({_FILTERED_IDS})"  # a filter on the matches, not a lookup per id
+        filters = f" AND +rowid IN ({_FILTERED_IDS})"  # a filter on the matches, not a lookup per id
         order = f"bm25({FTS_TABLE}, {BM25_WEIGHTS})"
+    where = f"{FTS_TABLE} MATCH :fts{filters}"
     total = db.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {where}", params).fetchone()[0]
     ranked = total
     if max_ranked is not None and total > max_ranked:
@@ -130,21 +144,27 @@ def search(
         ).fetchone()[0]
         ranked = max_ranked
     # rank on the index alone; only the best rows are read from the articles table
+    text_where = f"{FTS_TABLE} MATCH :text_fts{filters} AND rowid >= :floor"
     top = db.execute(
-        f"SELECT rowid, {order} AS score FROM {FTS_TABLE} WHERE {where} AND rowid >= :floor "
-        "ORDER BY score LIMIT :limit",
-        params,
+        f"SELECT rowid, {order} AS score FROM {FTS_TABLE} WHERE {text_where} ORDER BY score LIMIT :limit", params,
     ).fetchall()
+    if len(top) < limit and len(top) < ranked:  # every text match is in: the byline's come next
+        top += db.execute(
+            f"SELECT rowid, {order} AS score FROM {FTS_TABLE} WHERE {where} AND rowid >= :floor "
+            f"AND rowid NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {text_where}) ORDER BY score LIMIT :rest",
+            {**params, "rest": limit - len(top)},
+        ).fetchall()
     hits = []
     for article_id, rank in top:
         row = db.execute(_ARTICLE_SQL, [article_id]).fetchone()
         if row is None:  # deleted by another program since the index was last synced
             continue
         url, title, published_at, site_, author, source, body = row
-        snip = snippet(body, parsed.terms) or snippet(title, parsed.terms, width=100) or body[:80]
+        snip = (snippet(body, parsed.terms) or snippet(title, parsed.terms, width=100)
+                or byline_snippet({"author": author, "source": source}, parsed.terms) or body[:80])
         hits.append({
             "url": url, "title": title, "published_at": published_at, "site": site_,
-            "author": author, "source": source, "score": round(rank, 4), "snippet": snip,
+            "author": author, "source": source, "score": float(f"{rank:.4g}"), "snippet": snip,
         })
     return SearchResults(query, total, ranked, hits)
 
@@ -196,3 +216,15 @@ def snippet(text: str, terms: tuple[str, ...], width: int = 40) -> str | None:
         pos = e
     pieces.append(flat[pos:end])
     return ("…" if start else "") + "".join(pieces) + ("…" if end < len(flat) else "")
+
+
+def byline_snippet(byline: dict, terms: tuple[str, ...]) -> str | None:
+    """The byline fields (``author``, ``source``) in which ``terms`` occur, each labelled
+    (:data:`BYLINE_LABELS`) with its matches marked 【】: ``作者：【王倩】  来源：青岛【日报】``;
+    None when no term occurs in them."""
+    marked = []
+    for field, label in BYLINE_LABELS:
+        found = snippet(byline[field], terms, width=100) if byline[field] else None
+        if found:
+            marked.append(f"{label}：{found}")
+    return "  ".join(marked) or None

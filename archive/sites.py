@@ -10,8 +10,11 @@ same rule to URLs (``crawler.urls.same_site``).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
+
+from archive.urls import netloc
 
 # Second-level public suffixes common in the crawled regions: under them a registered domain
 # has three labels (dailyqd.com.cn, qingdao.gov.cn).
@@ -44,6 +47,25 @@ def same_site(a: str, b: str) -> bool:
     if not host_a or not host_b or _is_ip(host_a) or _is_ip(host_b):
         return False
     return _registered_domain(host_a) == _registered_domain(host_b)
+
+
+def sites_named(name: str, sites: Iterable[str]) -> list[str]:
+    """The sites among ``sites`` (as stored) that ``name`` names: a site in any case
+    (``127.0.0.1:8081``), a URL of it (``http://127.0.0.1:8081/news/1.html``, also without
+    the scheme), or a host without port: every site of that host, whatever its port (one
+    or several). ``[]`` when it names none (or is no host at all)."""
+    try:
+        site = netloc(name.strip() if "://" in name else "//" + name.strip())
+        port = urlsplit("//" + site).port
+    except ValueError:  # a port that is no number: no site
+        return []
+    sites = list(sites)
+    if site in sites:
+        return [site]
+    if port is not None or not site:
+        return []
+    host = _host(site)
+    return [s for s in sites if _host(s) == host]
 
 
 def _host(site: str) -> str:

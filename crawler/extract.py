@@ -8,7 +8,8 @@ came without HTTP headers. A page that is not an article prints ``{"file": ..., 
 Each file may have the URL it was fetched from: ``--url`` once per FILE, paired in order
 (or none), and ``--urls MANIFEST`` for batches: UTF-8 lines ``PATH<TAB>URL``, relative
 paths from the manifest's folder, blank lines and ``#`` comments skipped. The FILE arguments
-are extracted first, then the manifest's entries in manifest order.
+are extracted first, then the manifest's entries in manifest order. A file without its URL
+keeps only the absolute links of its related list; a note on stderr counts the others.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from crawler import settings as project_settings
 from crawler.assembly import add_page, read_article
 from crawler.cleaning import BadArticle, clean_article
 from crawler.encoding import redecode
-from crawler.pages import NotArticle, RuleBook
+from crawler.pages import ArticlePage, NotArticle, RuleBook
 
 
 def extract_file(path: Path, url: str | None, rulebook: RuleBook, max_size: int = 0) -> dict:
@@ -37,9 +38,16 @@ def extract_file(path: Path, url: str | None, rulebook: RuleBook, max_size: int 
 
     Files over ``max_size`` bytes (the crawl's DOWNLOAD_MAXSIZE; 0: no limit) are refused,
     as the crawler refuses such responses."""
+    return read_file(path, url, rulebook, max_size)[1]
+
+
+def read_file(path: Path, url: str | None, rulebook: RuleBook, max_size: int = 0) -> tuple[ArticlePage, dict]:
+    """:func:`extract_file`, with the page object too (what the page says beyond the record,
+    e.g. ``page.navigation.unresolved``). Without ``url`` the page is read at its ``file:``
+    URL."""
     if max_size and path.stat().st_size > max_size:
         raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
-    return extract_bytes(path.read_bytes(), url or path.resolve().as_uri(), rulebook, max_size)
+    return read_record([_saved_response(path.read_bytes(), url or path.resolve().as_uri(), max_size)], rulebook)
 
 
 def extract_bytes(body: bytes, url: str, rulebook: RuleBook, max_size: int = 0,
@@ -47,9 +55,13 @@ def extract_bytes(body: bytes, url: str, rulebook: RuleBook, max_size: int = 0,
     """The cleaned article record of a page's bytes as fetched from ``url`` (with the HTTP
     ``headers`` it came with, if known), decoded as the crawler decodes a response. Raises
     NotArticle / BadArticle as the crawl would skip the page."""
+    return extract_record([_saved_response(body, url, max_size, headers)], rulebook)
+
+
+def _saved_response(body: bytes, url: str, max_size: int, headers: dict | None = None) -> HtmlResponse:
     if max_size and len(body) > max_size:
         raise NotArticle(f"larger than DOWNLOAD_MAXSIZE ({max_size} bytes)")
-    return extract_record([redecode(HtmlResponse(url=url, body=body, headers=headers))], rulebook)
+    return redecode(HtmlResponse(url=url, body=body, headers=headers))
 
 
 def extract_record(responses: Iterable[HtmlResponse], rulebook: RuleBook, fetched_at: str | None = None) -> dict:
@@ -59,13 +71,19 @@ def extract_record(responses: Iterable[HtmlResponse], rulebook: RuleBook, fetche
     would skip the page (a continuation page given first is no article), and for a
     continuation page that is no text or fails to extract: a partial article must not
     replace a stored whole one."""
+    return read_record(responses, rulebook, fetched_at)[1]
+
+
+def read_record(responses: Iterable[HtmlResponse], rulebook: RuleBook,
+                fetched_at: str | None = None) -> tuple[ArticlePage, dict]:
+    """:func:`extract_record`, with the first page's object too."""
     responses = iter(responses)
-    article = read_article(next(responses), rulebook, fetched_at)[1]
+    page, article = read_article(next(responses), rulebook, fetched_at)
     if isinstance(article, NotArticle):
         raise article
     for response in responses:
         add_page(article, response, rulebook, strict=True)
-    return clean_article(article).to_record()
+    return page, clean_article(article).to_record()
 
 
 def _decoded_payload(body: bytes, headers: list[list[str]]) -> bytes:
@@ -203,7 +221,11 @@ def cli(files, urls, manifest, rules_file):
     failed = False
     for path, url in jobs:
         try:
-            record = extract_file(path, url, rulebook, settings.getint("DOWNLOAD_MAXSIZE"))
+            page, record = read_file(path, url, rulebook, settings.getint("DOWNLOAD_MAXSIZE"))
+            if page.navigation.unresolved:  # (only a page read at its file: URL has them)
+                n = page.navigation.unresolved
+                click.echo(f"note: {path}: {n} related link{'s' if n != 1 else ''} not resolved: "
+                           "give --url, the URL the page was fetched from", err=True)
         except OSError as exc:
             record, failed = _error(path, url, f"cannot read: {exc.strerror}"), True
         except (NotArticle, BadArticle) as exc:

@@ -1,5 +1,7 @@
 """The archive library and its CLI, on in-memory and temporary databases."""
 
+import csv
+import io
 import json
 import sqlite3
 
@@ -11,6 +13,7 @@ from archive.cli import cli
 from archive.query import EXPORT_FIELDS, export_records
 from archive.search import search
 from archive.store import Outcome
+from samplesite.portals import TRACKING_QUERY
 
 
 def record(url="http://news.test/a/1.shtml", **over):
@@ -153,6 +156,24 @@ def test_cli_export_csv(archive_file):
     assert header.split(",") == list(EXPORT_FIELDS)
 
 
+def test_cli_export_csv_with_a_byte_order_mark_for_spreadsheets(archive_file, tmp_path):
+    out = tmp_path / "articles.csv"
+    for args in (["--output", str(out)], []):
+        result = _run("export", "--db", str(archive_file), "--format", "csv", "--bom", *args)
+        assert result.returncode == 0, result.stderr
+        data = out.read_bytes() if args else result.stdout.encode()
+        assert data.startswith(b"\xef\xbb\xbfurl,aliases,title,") and data.count(b"\xef\xbb\xbf") == 1
+        (row,) = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        assert row["title"] == "平度举行项目集中开工活动" and row["url"] == "http://news.test/a/1.shtml"
+    plain = _run("export", "--db", str(archive_file), "--format", "csv")
+    assert plain.stdout.startswith("url,aliases,title,")
+    for fmt in ("jsonl", "warc"):
+        refused = _run("export", "--db", str(archive_file), "--format", fmt, "--bom", "--output", str(tmp_path / "x"))
+        assert refused.returncode == 2 and refused.stderr.splitlines() == [
+            f"python -m archive: Error: Invalid value for '--bom': a byte order mark is for --format csv, not {fmt}"]
+        assert not (tmp_path / "x").exists()
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -233,19 +254,81 @@ def test_history_lists_versions_with_a_readable_diff(tmp_path):
     assert unknown.exit_code == 1 and "no archived article has the URL" in unknown.output
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["show"], 2, "Missing argument 'URL'."),
-    (["export", "--db", "nope.db"], 1, "no archive at nope.db"),
-    (["nonsense"], 2, "No such command 'nonsense'."),
+@pytest.mark.parametrize("given", [
+    "http://news.test/a/1.shtml" + TRACKING_QUERY,  # as shared on WeChat
+    "http://NEWS.Test/a/1.shtml#comments",
+    "http://news.test:80/a/1.shtml?utm_campaign=x",
+    " http://news.test/a/1.shtml\n",  # pasted with the line's end
 ])
-def test_command_line_mistakes_are_one_line_on_stderr(args, code, message, tmp_path):
+def test_show_and_history_find_an_article_by_any_url_that_canonicalizes_to_it(tmp_path, given):
+    path = tmp_path / "h.db"
+    writer = ArchiveWriter(open_archive(path))
+    writer.save(record())
+    writer.save(record(title="平度举行重点项目集中开工活动", fetched_at="2026-11-29T03:00:00+00:00"))
+    shown = CliRunner().invoke(cli, ["show", given, "--db", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[:2] == ["url: http://news.test/a/1.shtml", "title: 平度举行重点项目集中开工活动"]
+    history = CliRunner().invoke(cli, ["history", given, "--db", str(path)])
+    assert history.exit_code == 0, history.output
+    assert history.output.splitlines()[0] == f"{given.strip()}: 2 versions"
+
+
+def test_an_unknown_url_is_one_line_naming_its_canonical_form(tmp_path):
+    path = tmp_path / "h.db"
+    ArchiveWriter(open_archive(path)).save(record())
+    for command in ("show", "history"):
+        out = CliRunner().invoke(cli, [command, "http://news.test/a/2.shtml?spm=a1.b2#top", "--db", str(path)])
+        assert out.exit_code == 1
+        assert out.output == ("Error: no archived article has the URL http://news.test/a/2.shtml?spm=a1.b2#top "
+                              "(nor its canonical form http://news.test/a/2.shtml)\n")
+
+
+def _run(*args, cwd=None):
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run([sys.executable, "-m", "archive", *args], cwd=tmp_path, capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, "-m", "archive", *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_site_is_a_site_a_host_without_its_port_or_a_url(tmp_path):
+    path = tmp_path / "s.db"
+    writer = ArchiveWriter(open_archive(path))
+    sites = ["127.0.0.1:8081", "127.0.0.1:8082", "localhost:8083", "news.test"]
+    for n, site in enumerate(sites):
+        writer.save(record(url=f"http://{site}/news/{n}.html", site=site, title=f"平度新闻{n}", body=f"平度第{n}段。",
+                           related=[]))
+    for given, site in [("127.0.0.1:8081", "127.0.0.1:8081"), ("http://127.0.0.1:8082/news/1.html", "127.0.0.1:8082"),
+                        ("127.0.0.1:8082/news/1.html", "127.0.0.1:8082"), ("localhost", "localhost:8083"),
+                        ("NEWS.test", "news.test"), ("https://news.test:443/", "news.test")]:
+        exported = _run("export", "--db", str(path), "--site", given)
+        assert exported.returncode == 0, exported.stderr
+        assert [json.loads(line)["site"] for line in exported.stdout.splitlines()] == [site]
+        found = _run("search", "平度", "--db", str(path), "--site", given, "--json")
+        assert [hit["site"] for hit in json.loads(found.stdout)["results"]] == [site]
+    # one host on two ports: which one is meant is the user's to say; no such site: the sites there are
+    for given, message in [
+        ("127.0.0.1", "127.0.0.1 names 2 sites of this archive: 127.0.0.1:8081, 127.0.0.1:8082; give one with its port"),
+        ("http://news.example.cn/a/1.html", "http://news.example.cn/a/1.html is no site of this archive; its sites: "
+                                            "127.0.0.1:8081, 127.0.0.1:8082, localhost:8083, news.test"),
+        ("127.0.0.1:8080", "127.0.0.1:8080 is no site of this archive; its sites: "
+                           "127.0.0.1:8081, 127.0.0.1:8082, localhost:8083, news.test"),
+    ]:
+        for command in (["search", "平度"], ["export"], ["reextract", "--dry-run"]):
+            out = _run(*command, "--db", str(path), "--site", given)
+            assert out.returncode == 2
+            assert out.stderr.splitlines() == [f"python -m archive: Error: Invalid value for '--site': {message}"]
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["show"], 2, "Missing argument 'URL'."),
+    (["export", "--db", "nope.db"], 1, "no archive at nope.db"),
+    (["nonsense"], 2, "No such command 'nonsense'."),
+])
+def test_command_line_mistakes_are_one_line_on_stderr(args, code, message, tmp_path):
+    proc = _run(*args, cwd=tmp_path)
     assert proc.returncode == code
     assert proc.stderr.splitlines() == [f"python -m archive: Error: {message}"]
 

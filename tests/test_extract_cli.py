@@ -304,3 +304,20 @@ def test_no_file_at_all_is_a_usage_error(tmp_path):
     manifest.write_text("# nothing yet\n", encoding="utf-8")
     one_line_usage_error(extract("--urls", manifest))
     one_line_usage_error(extract())
+
+
+def test_without_url_related_links_that_cannot_be_resolved_are_a_note():
+    case = PAGES / "dailyqd-content_1236789"
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    proc = extract(case / "page.html")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["related_urls"] == []
+    assert proc.stderr.splitlines() == [
+        f"note: {case / 'page.html'}: {len(expected['related_urls'])} related links not resolved: "
+        "give --url, the URL the page was fetched from"]
+    given = extract(case / "page.html", "--url", expected["url"])
+    assert given.stderr == "" and json.loads(given.stdout)["related_urls"] == expected["related_urls"]
+    # a page whose related links are absolute needs no URL to resolve them: no note
+    other = PAGES / "gov-trs_zoom"
+    proc = extract(other / "page.html")
+    related = json.loads((other / "expected.json").read_text(encoding="utf-8"))["related_urls"]
+    assert proc.stderr == "" and related and json.loads(proc.stdout)["related_urls"] == related

@@ -16,7 +16,7 @@ import pytest
 
 from archive import ArchiveWriter, open_archive
 from archive.chinese import HAN_CLASS, to_simplified
-from archive.search import search
+from archive.search import SearchResults, search
 from archive.searchindex import sync_now
 from archive.tokenizer import TOKENIZER_VERSION, normalize
 from samplesite import seed, texts_dailyqd, texts_jiaodong, texts_pdnews
@@ -182,6 +182,39 @@ def test_filters_ranking_and_snippets(archive):
     assert [h["score"] for h in ranked] == sorted(h["score"] for h in ranked)
 
 
+def test_byline_matches_come_after_text_matches_with_the_byline_as_snippet(archive):
+    db, by_id, _ = archive
+    hits = search(db, "日报", limit=100).hits
+    ids = found_ids(db, SearchResults("日报", 0, 0, hits))
+    in_text = [contains({**by_id[i], "author": None, "source": None}, "日报") for i in ids]
+    # 今日報紙 in ten bodies, 青岛日报 and kin in two dozen bylines: the body matches first
+    assert in_text == sorted(in_text, reverse=True) and 5 < in_text.count(True) < in_text.count(False)
+    assert sorted(ids) == sorted(found(db, "日报"))
+    text_hits, byline_hits = hits[:in_text.count(True)], hits[in_text.count(True):]
+    for part in (text_hits, byline_hits):
+        assert [h["score"] for h in part] == sorted(h["score"] for h in part)
+    assert all("【日報】" in h["snippet"] or "【日报】" in h["snippet"] for h in text_hits)
+    for hit in byline_hits:
+        assert hit["snippet"].startswith(("作者：", "来源："))
+        assert f"来源：{hit['source'][:-2]}【{hit['source'][-2:]}】" in hit["snippet"]
+    # the author's field says it matched; a word in the body and one in the byline find it too
+    (hit,) = search(db, "王倩").hits
+    assert hit["snippet"] == "作者：【王倩】" and hit["title"] == seed.TITLE
+    (hit,) = search(db, "王倩 平度代表团").hits
+    assert "【平度代表團】" in hit["snippet"]
+
+
+def test_scores_are_bm25_with_significant_digits(archive):
+    db, _, _ = archive
+    for query in ("的", "日报", "平度", "海带", "王倩"):
+        scores = [h["score"] for h in search(db, query, limit=100).hits]
+        assert all(score < 0 for score in scores), (query, scores)  # never 0.0 or -0.0
+        if len(scores) > 1:
+            assert len(set(scores)) > 1, (query, scores)
+    # a word in more than half of the articles scores near zero (was rounded to -0.0), a rarer one does not
+    assert -1e-5 < search(db, "的").hits[0]["score"] < 0 and search(db, "王倩").hits[0]["score"] < -1
+
+
 def test_any_sqlite_client_can_query_the_index(archive):
     _, _, path = archive
     plain = sqlite3.connect(path)  # no project code, no extension
@@ -271,6 +304,24 @@ def test_cli_search_text_json_and_mistakes(archive):
     # FTS5 operators are plain text, never syntax
     out = _cli("search", "平度 OR NEAR(x)", "--db", str(path))
     assert out.returncode == 0 and out.stdout.startswith("no article matches")
+
+
+def test_cli_query_may_start_with_a_dash(archive):
+    _, _, path = archive
+    plain = json.loads(_cli("search", "CBA", "--db", str(path), "--json").stdout)
+    assert plain["total"] >= 1
+    # wherever the query stands, and with options before and after it (also --opt=value)
+    for args in (["-CBA", "--db", str(path), "--json"], ["--db", str(path), "-CBA", "--json"],
+                 ["--json", "--db", str(path), "--limit=5", "-CBA"], ["--db", str(path), "--json", "--", "-CBA"]):
+        out = _cli("search", *args)
+        assert out.returncode == 0, (args, out.stderr)
+        data = json.loads(out.stdout)
+        assert data["query"] == "-CBA" and data["results"] == plain["results"]
+    # an option's value may start with a dash too; a mistyped long option stays an error
+    out = _cli("search", "-平度", "--db", "-news.db")
+    assert out.returncode == 1 and "no archive at -news.db" in out.stderr
+    out = _cli("search", "-平度", "--limt", "2", "--db", str(path))
+    assert out.returncode == 2 and "No such option '--limt'" in out.stderr
 
 
 def test_export_takes_the_search_filters(archive):

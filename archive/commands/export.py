@@ -11,10 +11,14 @@ from pathlib import Path
 import click
 
 from archive import query
-from archive.commands.options import db_option, open_to_read, since_option, site_option, until_option
+from archive.commands.options import (
+    db_option, open_to_read, resolve_site, since_option, site_option, until_option,
+)
 from archive.db import COMPANION_SUFFIXES
 from archive.errors import ArchiveError
 from archive.warc import write_warc
+
+BOM = "\ufeff"  # U+FEFF, written in UTF-8 as EF BB BF
 
 
 @click.command()
@@ -28,7 +32,10 @@ from archive.warc import write_warc
               help="Write to FILE instead of stdout (required for warc; e.g. news.warc.gz). Written as "
                    "FILE.part and renamed when complete; never the archive or its -wal/-shm/-journal files.")
 @click.option("--force", is_flag=True, help="Overwrite FILE when it exists.")
-def export(db_path, fmt, site, since, until, text, output, force):
+@click.option("--bom", is_flag=True,
+              help="Start the CSV with a UTF-8 byte order mark, which spreadsheet programs (Excel) need to "
+                   "read it as UTF-8; --format csv only.")
+def export(db_path, fmt, site, since, until, text, output, force, bom):
     """Write the articles to stdout, one JSON object per line (or CSV, or WARC).
 
     Streams: memory stays constant however large the archive. WARC holds the raw captures
@@ -36,8 +43,11 @@ def export(db_path, fmt, site, since, until, text, output, force):
     damaged capture is skipped and counted, the rest is written.
 
     Example: python -m archive export --db news.db --format jsonl > articles.jsonl;
-    python -m archive export --db news.db --format warc --output news.warc.gz
+    python -m archive export --db news.db --format warc --output news.warc.gz;
+    python -m archive export --db news.db --format csv --bom --output articles.csv
     """
+    if bom and fmt != "csv":
+        raise click.BadParameter(f"a byte order mark is for --format csv, not {fmt}", param_hint="'--bom'")
     if output == "-":
         output = None
     if fmt == "warc" and not output:
@@ -45,6 +55,7 @@ def export(db_path, fmt, site, since, until, text, output, force):
     if output:
         _check_output(output, db_path, force)
     db = open_to_read(db_path)
+    site = resolve_site(db, site)
     if fmt == "warc":
         _export_warc(db, output, site=site, since=since, until=until, text=text)
         return
@@ -52,9 +63,11 @@ def export(db_path, fmt, site, since, until, text, output, force):
     try:
         if output:
             with _replacing(Path(output), "w") as out:
+                out.write(BOM if bom else "")
                 query.write_records(out, fmt, records)
         else:
             with click.open_file("-", "w", encoding="utf-8", lazy=False) as out:
+                out.write(BOM if bom else "")
                 query.write_records(out, fmt, records)
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()

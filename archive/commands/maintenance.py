@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from archive.commands.options import (
-    db_option, dry_run_option, open_for_changes, open_to_write, rules_option, site_option,
+    db_option, dry_run_option, open_for_changes, open_to_write, resolve_site, rules_option, site_option,
 )
 from archive.copies import split_copies as run_split_copies
 from archive.db import require_archive_file
@@ -59,7 +59,7 @@ def reextract(db_path, site, dry_run, rules_file, extractor):
     require_archive_file(db_path)
     extract = load_extractor(spec, **({"rules_file": rules_file} if rules_file else {}))
     with open_for_changes(db_path, dry_run) as db:  # writes versions: not while a crawl writes the archive
-        report = run_reextract(db, extract, name=spec, site=site, dry_run=dry_run)
+        report = run_reextract(db, extract, name=spec, site=resolve_site(db, site), dry_run=dry_run)
     verb = "would change" if dry_run else "changed"
     click.echo(f"re-extracted {report.checked} articles from their captures: {report.changed} {verb}"
                + (" (" + ", ".join(f"{f} {n}" for f, n in report.fields.most_common()) + ")" if report.fields else "")

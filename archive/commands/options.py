@@ -16,6 +16,7 @@ from archive.errors import ArchiveDamaged, ArchiveOutdated, ArchiveReadOnly
 from archive.lock import ArchiveLock
 from archive.runs import close_dead_runs
 from archive.searchindex import sync_now
+from archive.sites import sites_named
 
 DB_PATH = "archive.db_path"  # ctx.meta key: the archive the command works on, for messages
 
@@ -38,13 +39,32 @@ db_option = click.option(
     "--db", "db_path", default="archive.db", show_default=True, metavar="PATH", callback=_remember_db,
     help="The archive file (ARCHIVE_PATH of the crawl).",
 )
-site_option = click.option("--site", help="Only articles of this site (host or host:port).")
+site_option = click.option(
+    "--site", metavar="SITE",
+    help="Only articles of this site: host:port, a host without its port, or a URL of the site.")
 since_option = click.option("--since", callback=_day, metavar="YYYY-MM-DD", help="Published on or after this day.")
 until_option = click.option("--until", callback=_day, metavar="YYYY-MM-DD", help="Published on or before this day.")
 dry_run_option = click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(exists=True, dir_okay=False),
     help="Per-site extraction rules (a JSON file, as NEWS_SITE_RULES_FILE of the crawl).")
+
+
+def resolve_site(db: Database, given: str | None) -> str | None:
+    """The archive's site that ``--site`` names (:func:`archive.sites.sites_named`; None
+    without ``--site``); a usage mistake (exit 2) listing the archive's sites when it names
+    none of them, or several (one host on several ports)."""
+    if given is None:
+        return None
+    stored = query.sites(db)
+    named = sites_named(given, stored)
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise click.BadParameter(f"{given} names {len(named)} sites of this archive: {', '.join(named)}; "
+                                 "give one with its port", param_hint="'--site'")
+    raise click.BadParameter(f"{given} is no site of this archive; its sites: {', '.join(stored) or 'none'}",
+                             param_hint="'--site'")
 
 
 def open_to_read(path: str) -> Database:

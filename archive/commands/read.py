@@ -10,13 +10,16 @@ from sqlite_utils import Database
 
 from archive import query, search, searchindex
 from archive.check import CheckReport, check
-from archive.commands.options import db_option, open_to_read, since_option, site_option, until_option
+from archive.cliutil import DashArgumentCommand
+from archive.commands.options import (
+    db_option, open_to_read, resolve_site, since_option, site_option, until_option,
+)
 from archive.db import connect_readonly
 from archive.errors import ArchiveDamaged
 from archive.runs import mark_state
 
 
-@click.command("search")
+@click.command("search", cls=DashArgumentCommand)
 @click.argument("text", metavar="QUERY")
 @db_option
 @site_option
@@ -31,9 +34,12 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     """Find articles containing every word of QUERY, best (bm25) first.
 
     Simplified and traditional characters are interchangeable; "quoted words" must occur
-    as one sequence. Example: python -m archive search '平度 "乡村振兴"' --db news.db
+    as one sequence; a QUERY may start with -. Author and source are searched too: an
+    article found only through them comes last. Example: python -m archive search '平度
+    "乡村振兴"' --db news.db
     """
     db = open_to_read(db_path)
+    site = resolve_site(db, site)
     waiting = searchindex.pending(db)
     if waiting:  # a reader never writes: say what it cannot find yet
         click.echo(f"note: {waiting} article{'s are' if waiting != 1 else ' is'} not in the search index yet; "
@@ -114,7 +120,7 @@ def history(url, db_path):
     Example: python -m archive history https://news.example.cn/a/1.shtml --db news.db
     """
     versions = query.history(open_to_read(db_path), url)
-    click.echo(f"{url}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
+    click.echo(f"{url.strip()}: {len(versions)} version{'s' if len(versions) != 1 else ''}")
     for version in versions:
         click.echo(f"  version {version['version']}, last seen {version['seen_at']}: {version['title']}")
     for old, new in zip(versions, versions[1:]):

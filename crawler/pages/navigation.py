@@ -51,18 +51,25 @@ class ArticleNavigation:
         self.base = base or url  # what relative links resolve against: <base href>, else the URL
         self.sel = sel
         self.related_containers = related_containers
+        self.unresolved = 0  # links of the related list left out for want of an http(s) base
 
     def related(self, anchors: list | None = None) -> list[RelatedLink]:
-        """The related list in page order; ``anchors``: the ``<a>`` elements a site rule picked."""
+        """The related list in page order; ``anchors``: the ``<a>`` elements a site rule picked.
+        A relative link of a page without an http(s) URL (a saved file read at its ``file:``
+        URL) resolves to no web page: it is left out and counted in ``unresolved``."""
         if anchors is None:
             anchors = [a for container in self.related_containers for a in container.iter("a")]
         links, seen = [], set()
         own = self.own
+        self.unresolved = 0
         for a in anchors:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(_NOT_LINKS):
                 continue
             url = absolute(self.base, href)
+            if url is not None and not url.startswith("http") and not self.base.startswith("http"):
+                self.unresolved += 1
+                continue
             if url is None or url in seen or url == own or not url.startswith("http"):
                 continue
             seen.add(url)
