@@ -64,8 +64,7 @@ def export_rows(
     """As :func:`export_records`, each record with its article id and capture id (for WARC);
     ``article_id``: only that article."""
     require_archive(db)
-    where = search.FILTERS
-    params = {"site": site, "since": since, "until": until}
+    where, params = search.filters(site, since, until)
     if article_id is not None:
         where += " AND a.id = :id"
         params["id"] = article_id

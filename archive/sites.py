@@ -68,6 +68,19 @@ def sites_named(name: str, sites: Iterable[str]) -> list[str]:
     return [s for s in sites if _host(s) == host]
 
 
+def the_site_named(name: str, sites: Iterable[str]) -> str:
+    """The one site among ``sites`` that ``name`` names (:func:`sites_named`); ValueError
+    with a one-line message listing the sites when it names none, or several (one host on
+    several ports)."""
+    sites = list(sites)
+    named = sites_named(name, sites)
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ValueError(f"{name} names {len(named)} sites of this archive: {', '.join(named)}; give one with its port")
+    raise ValueError(f"{name} is no site of this archive; its sites: {', '.join(sites) or 'none'}")
+
+
 def _host(site: str) -> str:
     try:
         return urlsplit("//" + site).hostname or ""

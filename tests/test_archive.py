@@ -132,7 +132,7 @@ def test_migrations_are_idempotent(tmp_path):
     db = open_archive(path)
     names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
     assert names == ["m001_initial", "m002_fetch_state", "m003_near_duplicates", "m004_search", "m005_captures",
-                     "m006_link_texts", "m007_neardup_folding", "m008_item_stream"]
+                     "m006_link_texts", "m007_neardup_folding", "m008_item_stream", "m009_reading_room"]
 
 
 @pytest.fixture

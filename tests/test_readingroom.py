@@ -220,6 +220,15 @@ def test_the_list_filters_by_site_and_days(served):
     assert f"{n:,} article" in _text(html) and f"on {site}" in _text(html)
     ids = re.findall(r'class="rr-title" href="[^"]+/articles/(\d+)"', html)
     assert {db.execute("SELECT site FROM articles WHERE id = ?", [i]).fetchone()[0] for i in ids} == {site}
+    # a host without its port, or a URL of the site, names it as --site does; no site is an error
+    host = site.split(":")[0]
+    ports = db.execute("SELECT count(DISTINCT site) FROM articles WHERE site LIKE ?", [host + ":%"]).fetchone()[0]
+    by_url = _html(room + "/articles?site=" + urllib.parse.quote(f"http://{site}/any/page.html"))
+    assert f"on {site}" in _text(by_url)
+    by_host = _html(room + "/articles?site=" + host)
+    assert (f"{host} names {ports} sites of this archive" in by_host) if ports > 1 else (f"on {site}" in by_host)
+    nowhere = _html(room + "/articles?site=nowhere.example")
+    assert "nowhere.example is no site of this archive; its sites: " in nowhere and "rr-title" not in nowhere
     day = db.execute("SELECT substr(published_at, 1, 10) FROM articles WHERE site = ? LIMIT 1", [site]).fetchone()[0]
     one_day = _html(room + f"/articles?site={urllib.parse.quote(site)}&since={day}&until={day}")
     expected = db.execute("SELECT count(*) FROM articles WHERE site = ? AND substr(published_at, 1, 10) = ?",

@@ -206,13 +206,29 @@ def test_byline_matches_come_after_text_matches_with_the_byline_as_snippet(archi
 
 def test_scores_are_bm25_with_significant_digits(archive):
     db, _, _ = archive
-    for query in ("的", "日报", "平度", "海带", "王倩"):
-        scores = [h["score"] for h in search(db, query, limit=100).hits]
-        assert all(score < 0 for score in scores), (query, scores)  # never 0.0 or -0.0
+    for query in ("日报", "平度", "海带", "王倩", "记者 工作"):
+        results = search(db, query, limit=100)
+        scores = [h["score"] for h in results.hits]
+        assert results.order == "relevance" and all(score < 0 for score in scores), (query, scores)  # never -0.0
         if len(scores) > 1:
             assert len(set(scores)) > 1, (query, scores)
-    # a word in more than half of the articles scores near zero (was rounded to -0.0), a rarer one does not
-    assert -1e-5 < search(db, "的").hits[0]["score"] < 0 and search(db, "王倩").hits[0]["score"] < -1
+    # a word in most articles scores nearer zero than a rare one, still below it
+    assert search(db, "王倩").hits[0]["score"] < search(db, "日报").hits[0]["score"] < 0
+
+
+def test_a_one_character_word_lists_the_newest_matches_first(archive):
+    db, by_id, _ = archive
+    for query in ("的", "海", "平度 市"):
+        results = search(db, query, limit=1000)
+        assert results.order == "newest" and results.total == results.ranked == len(results.hits) > 1, query
+        assert all(h["score"] is None for h in results.hits)
+        ids = [db.execute("SELECT id FROM articles WHERE url = ?", [h["url"]]).fetchone()[0] for h in results.hits]
+        if " " not in query:  # (with two words, one may be found in the byline only: those come last)
+            text = [i for i, h in zip(ids, results.hits) if not h["snippet"].startswith(("作者：", "来源："))]
+            assert text == sorted(text, reverse=True), query  # the last archived first
+        assert found(db, query) == {i for i, a in by_id.items() if all(
+            w in to_simplified(a["title"] + a["body"] + (a.get("author") or "") + (a.get("source") or ""))
+            for w in query.split())}, query
 
 
 def test_any_sqlite_client_can_query_the_index(archive):

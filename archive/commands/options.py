@@ -16,7 +16,7 @@ from archive.errors import ArchiveDamaged, ArchiveOutdated, ArchiveReadOnly
 from archive.lock import ArchiveLock
 from archive.runs import close_dead_runs
 from archive.searchindex import sync_now
-from archive.sites import sites_named
+from archive.sites import the_site_named
 
 DB_PATH = "archive.db_path"  # ctx.meta key: the archive the command works on, for messages
 
@@ -51,20 +51,15 @@ rules_option = click.option(
 
 
 def resolve_site(db: Database, given: str | None) -> str | None:
-    """The archive's site that ``--site`` names (:func:`archive.sites.sites_named`; None
+    """The archive's site that ``--site`` names (:func:`archive.sites.the_site_named`; None
     without ``--site``); a usage mistake (exit 2) listing the archive's sites when it names
     none of them, or several (one host on several ports)."""
     if given is None:
         return None
-    stored = query.sites(db)
-    named = sites_named(given, stored)
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise click.BadParameter(f"{given} names {len(named)} sites of this archive: {', '.join(named)}; "
-                                 "give one with its port", param_hint="'--site'")
-    raise click.BadParameter(f"{given} is no site of this archive; its sites: {', '.join(stored) or 'none'}",
-                             param_hint="'--site'")
+    try:
+        return the_site_named(given, query.sites(db))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--site'") from None
 
 
 def open_to_read(path: str) -> Database:

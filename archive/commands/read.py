@@ -49,14 +49,16 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
                             max_ranked=None if rank_all else search.MAX_RANKED)
     if as_json:
         click.echo(json.dumps(
-            {"query": text, "total": results.total, "ranked": results.ranked, "results": results.hits}, ensure_ascii=False, indent=2))
+            {"query": text, "total": results.total, "ranked": results.ranked, "order": results.order,
+             "results": results.hits}, ensure_ascii=False, indent=2))
         return
     if not results.hits:
         click.echo(f"no article matches {text!r}")
         return
     click.echo(f"{results.total} article{'s match' if results.total != 1 else ' matches'} {text!r}"
                + (f"; the best {len(results.hits)}" if results.total > len(results.hits) else "")
-               + (f" of the newest {results.ranked:,} (--rank-all ranks all):" if results.ranked < results.total else ":"))
+               + (f" of the newest {results.ranked:,} (--rank-all ranks all):" if results.ranked < results.total else ":")
+               + (" newest first (a one-character word)" if results.order == "newest" else ""))
     for n, hit in enumerate(results.hits, 1):
         click.echo(
             f"\n{n}. {hit['title']}\n   {hit['published_at'] or '(no date)'}  {hit['site']}  {hit['url']}"

@@ -37,41 +37,36 @@ class ListRequest:
     page: int = 1
 
 
-def sites(db: Database) -> list[str]:
-    """The archive's sites (``host[:port]``), in order."""
-    return [s for (s,) in db.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
-
-
 def article_list(db: Database, req: ListRequest) -> dict:
     """The articles list: ``rows`` (id, title, published_at, site, source, snippet: marked
     with 【】 around the matches when searched, else the body's start), ``total``, ``pages``,
-    and for a search ``ranked`` (how many of the newest matches were ranked) and ``error``
+    ``order`` (``relevance`` for a search ranked by bm25, else ``newest``), and for a search
+    ``ranked`` (how many of the newest matches were ranked) and ``error``
     (the one-line message the CLI gives for an unusable query) and ``unindexed`` (articles
     not in the search index yet)."""
-    out = {"rows": [], "total": 0, "ranked": 0, "error": None, "unindexed": 0}
+    out = {"rows": [], "total": 0, "ranked": 0, "order": "newest", "error": None, "unindexed": 0}
     offset = (req.page - 1) * PAGE_SIZE
-    params = {"site": req.site, "since": req.since, "until": req.until}
     if req.q.strip():
         from archive.searchindex import pending
 
         out["unindexed"] = pending(db)
         try:
             results = search.search(db, req.q, site=req.site, since=req.since, until=req.until,
-                                    limit=offset + PAGE_SIZE)
+                                    limit=offset + PAGE_SIZE, marks=(MARK, MARK))
         except QueryError as error:
             out["error"] = str(error)
             return out
         hits = results.hits[offset:]
         ids = _ids_of(db, [h["url"] for h in hits])
-        out["rows"] = [{**h, "id": ids.get(h["url"]), "snippet": h["snippet"].replace("【", MARK).replace("】", MARK)}
-                       for h in hits]
-        out["total"], out["ranked"] = results.total, results.ranked
+        out["rows"] = [{**h, "id": ids.get(h["url"])} for h in hits]
+        out["total"], out["ranked"], out["order"] = results.total, results.ranked, results.order
     else:
-        out["total"] = db.execute(f"SELECT count(*) FROM articles a WHERE {search.FILTERS}", params).fetchone()[0]
+        where, params = search.filters(req.site, req.since, req.until)
+        out["total"] = db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
         out["ranked"] = out["total"]
         cursor = db.execute(
             f"SELECT a.id, a.url, a.title, a.published_at, a.site, a.source, a.author, substr(a.body, 1, {LEAD_CHARS + 1}) "
-            f"FROM articles a WHERE {search.FILTERS} ORDER BY a.published_at DESC, a.id DESC LIMIT :limit OFFSET :offset",
+            f"FROM articles a WHERE {where} ORDER BY a.published_at DESC, a.id DESC LIMIT :limit OFFSET :offset",
             {**params, "limit": PAGE_SIZE, "offset": offset})
         for id_, url, title, published_at, site, source, author, lead in cursor:
             lead = " ".join((lead or "").split())

@@ -26,9 +26,11 @@ from urllib.parse import quote, urlencode
 from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
+from archive import query
 from archive.clock import parse_day
 from archive.readingroom import capture, pages
 from archive.readingroom.config import is_archive
+from archive.sites import the_site_named
 
 DB = r"(?P<database>[^/]+)"
 
@@ -90,6 +92,17 @@ def _day(value: str | None) -> tuple[str | None, str | None]:
         return None, f"{value!r} is not a date like 2021-03-01"
 
 
+def _site(value: str | None, sites: list[str]) -> tuple[str | None, str | None]:
+    """(the site, or None, error message or None) of a site typed or chosen in a form: a
+    site, a host without its port or a URL of it, as ``--site`` takes it."""
+    if not value:
+        return None, None
+    try:
+        return the_site_named(value, sites), None
+    except ValueError as error:
+        return None, str(error)
+
+
 def _int(value: str | None, default: int = 1) -> int:
     try:
         return max(1, int(value or default))
@@ -104,18 +117,20 @@ async def articles_view(datasette, request):
     args = request.args
     since, since_error = _day(args.get("since"))
     until, until_error = _day(args.get("until"))
-    req = pages.ListRequest(q=args.get("q") or "", site=args.get("site") or None, since=since, until=until,
-                            page=_int(args.get("page")))
-    listing = await _read(database, pages.article_list, req)
-    sites = await _read(database, pages.sites)
-    listing["error"] = since_error or until_error or listing["error"]
-    if since_error or until_error:
-        listing["rows"], listing["total"] = [], 0
-    query = {k: v for k, v in (("q", req.q), ("site", req.site), ("since", args.get("since")),
-                                ("until", args.get("until"))) if v}
+    sites = await _read(database, query.sites)
+    site, site_error = _site(args.get("site"), sites)
+    req = pages.ListRequest(q=args.get("q") or "", site=site, since=since, until=until, page=_int(args.get("page")))
+    form_error = site_error or since_error or until_error
+    if form_error:
+        listing = {"rows": [], "total": 0, "ranked": 0, "pages": 1, "order": "newest", "unindexed": 0,
+                   "error": form_error}
+    else:
+        listing = await _read(database, pages.article_list, req)
+    form = {k: v for k, v in (("q", req.q), ("site", req.site), ("since", args.get("since")),
+                               ("until", args.get("until"))) if v}
     return await _page(datasette, request, database, "articles", {
-        "req": req, "listing": listing, "sites": sites, "form": query,
-        "page_url": lambda n: "?" + urlencode({**query, "page": n}),
+        "req": req, "listing": listing, "sites": sites, "form": form,
+        "page_url": lambda n: "?" + urlencode({**form, "page": n}),
     })
 
 
