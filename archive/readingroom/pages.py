@@ -140,10 +140,6 @@ def site_charts(db: Database) -> list[dict]:
     (:func:`charts.coverage_strip`: per month the share with a date, an author, a source;
     an article without a date counts in the month it was first archived)."""
     days: dict[str, list[tuple[str, int]]] = {}
-    for site, day, n in db.execute(
-            "SELECT site, substr(published_at, 1, 10) AS day, count(*) FROM articles "
-            "WHERE published_at IS NOT NULL GROUP BY site, day ORDER BY site, day"):
-        days.setdefault(site, []).append((day, n))
     months: dict[str, dict[str, list[int]]] = {}
 
     def add(site, month, n, dated, authored, sourced):
@@ -151,10 +147,12 @@ def site_charts(db: Database) -> list[dict]:
         for i, v in enumerate((n, dated, authored, sourced)):
             counts[i] += v
 
-    for site, month, n, authored, sourced in db.execute(
-            "SELECT site, substr(published_at, 1, 7) AS month, count(*), count(author), count(source) "
-            "FROM articles WHERE published_at IS NOT NULL GROUP BY site, month"):
-        add(site, month, n, n, authored, sourced)
+    # one pass over the (site, published_at, author, source) index
+    for site, day, n, authored, sourced in db.execute(
+            "SELECT site, substr(published_at, 1, 10) AS day, count(*), count(author), count(source) "
+            "FROM articles WHERE published_at IS NOT NULL GROUP BY site, day"):
+        days.setdefault(site, []).append((day, n))
+        add(site, day[:7], n, n, authored, sourced)
     for site, month, n, authored, sourced in db.execute(
             "SELECT site, substr(first_seen_at, 1, 7) AS month, count(*), count(author), count(source) "
             "FROM articles WHERE published_at IS NULL GROUP BY site, month"):
@@ -165,7 +163,7 @@ def site_charts(db: Database) -> list[dict]:
         total = sum(c[0] for _, c in per_month)
         out.append({
             "site": site, "articles": total, "undated": total - sum(c[1] for _, c in per_month),
-            "per_day": charts.bars(days.get(site, [])),
+            "per_day": charts.bars(sorted(days.get(site, []))),
             "coverage": charts.coverage_strip(per_month),
         })
     return out

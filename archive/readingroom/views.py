@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from archive import query
 from archive.clock import parse_day
-from archive.readingroom import capture, pages
+from archive.readingroom import capture, charts, pages
 from archive.readingroom.config import is_archive
 from archive.sites import the_site_named
 
@@ -217,8 +217,10 @@ async def sites_view(datasette, request):
     database = await _archive(datasette, request)
     if database is None:
         return await _not_found(datasette, request, "no news archive by this name is served here")
-    charts = await _read(database, pages.site_charts)
-    return await _page(datasette, request, database, "sites", {"sites": charts})
+    site_charts = await _read(database, pages.site_charts)
+    return await _page(datasette, request, database, "sites", {
+        "sites": site_charts, "bars_svg": charts.bars_svg, "coverage_svg": charts.coverage_svg,
+        "coverage_table": charts.coverage_table, "legend": charts.LEGEND_WIDTH})
 
 
 async def runs_view(datasette, request):
