@@ -125,7 +125,7 @@ MARKS = ("【", "】")  # around a match in a snippet
 def search(
     db: Database, query: str, *, site: str | None = None, since: str | None = None,
     until: str | None = None, limit: int = 20, max_ranked: int | None = MAX_RANKED,
-    marks: tuple[str, str] = MARKS,
+    marks: tuple[str, str] = MARKS, offset: int = 0,
 ) -> SearchResults:
     """Articles matching ``query`` (see :func:`parse_query`) in title, body, author or source:
     those with every word in title or body first, best first by bm25, then those found
@@ -134,7 +134,8 @@ def search(
     ``order`` "newest" and scores None: ranking such a prefix costs more than the rest of
     the search (0.3 s for a common character in 100,000 articles) and tells little.
 
-    ``since``/``until``: inclusive ``YYYY-MM-DD`` days of publication. When more than
+    ``since``/``until``: inclusive ``YYYY-MM-DD`` days of publication; ``offset``: skip that
+    many of the best (a later page of results). When more than
     ``max_ranked`` articles match, the best are chosen among the ``max_ranked`` most
     recently archived (None: rank them all). Each hit has url, title, published_at, site,
     author, source, score and snippet. score: FTS5's bm25 to 4 significant digits, negative,
@@ -145,8 +146,11 @@ def search(
     """
     parsed = parse_query(query)
     condition, filter_params = filters(site, since, until)
+    # the ids of the first offset + limit hits are read from the index; rows and snippets
+    # only for the ``limit`` after ``offset`` (a page of results)
     params = {"fts": parsed.fts, "text_fts": f"{_TEXT_COLUMNS} : ({parsed.fts})", **filter_params,
-              "limit": limit, "floor": 0}
+              "limit": offset + limit, "floor": 0}
+    limit += offset
     restrict = ""
     # FTS5 sorts by its rank column itself, scoring every match; with filters, scoring in an
     # ORDER BY expression scores only the matches that pass them (3-4 times faster)
@@ -182,7 +186,7 @@ def search(
             {**params, "rest": limit - len(top)},
         ).fetchall()
     hits = []
-    for article_id, rank in top:
+    for article_id, rank in top[offset:]:
         row = db.execute(_ARTICLE_SQL, [article_id]).fetchone()
         if row is None:  # deleted by another program since the index was last synced
             continue

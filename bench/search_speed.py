@@ -161,6 +161,24 @@ def index_share(db) -> tuple[int, int]:
     return index, total
 
 
+def bench_archive(path: Path, articles: int, make) -> tuple:
+    """The benchmark archive at ``path``: reused when it holds articles, else built with
+    ``articles`` articles of ``make`` (:func:`build`) and its index optimized. Returns the
+    archive and 500 article bodies to draw substring queries from."""
+    reuse = path.exists()
+    db = open_archive(path)
+    if reuse and db["articles"].count:
+        print(f"reusing {path} ({db['articles'].count:,} articles)")
+        return db, [r[0] for r in db.execute("SELECT body FROM articles WHERE id % 97 = 0 LIMIT 500")]
+    t0 = time.perf_counter()
+    bodies = build(db, articles, make)
+    took = time.perf_counter() - t0
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+    print(f"archived and indexed {articles:,} articles in {took:.0f} s "
+          f"({articles / took:,.0f} articles/s, generation included)")
+    return db, bodies
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -170,18 +188,7 @@ def main() -> int:
     make = article_maker(rng)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep or Path(tmp) / "bench.db")
-        reuse = path.exists()
-        db = open_archive(path)
-        if reuse and db["articles"].count:
-            print(f"reusing {path} ({db['articles'].count:,} articles)")
-            bodies = [r[0] for r in db.execute("SELECT body FROM articles WHERE id % 97 = 0 LIMIT 500")]
-        else:
-            t0 = time.perf_counter()
-            bodies = build(db, args.articles, make)
-            took = time.perf_counter() - t0
-            db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
-            print(f"archived and indexed {args.articles:,} articles in {took:.0f} s "
-                  f"({args.articles / took:,.0f} articles/s, generation included)")
+        db, bodies = bench_archive(path, args.articles, make)
         index, total = index_share(db)
         print(f"file {total / 2**20:,.0f} MiB, of which the search index {index / 2**20:,.0f} MiB "
               f"({100 * index / total:.0f} %)")

@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     seed["body"] = seed["body"][:120] + "…"
     print(f"({len(records)} records; the seed article, body shortened:)")
     print(json.dumps(seed, ensure_ascii=False, indent=2))
+    print(f"\nTo read the archive in a browser: .venv/bin/datasette {db}, then open "
+          f"http://127.0.0.1:8001/{db.stem}/-/articles (./run screenshots shows what it looks like)")
     return 0
 
 

@@ -216,6 +216,15 @@ def test_scores_are_bm25_with_significant_digits(archive):
     assert search(db, "王倩").hits[0]["score"] < search(db, "日报").hits[0]["score"] < 0
 
 
+def test_a_later_page_of_results_is_the_next_slice_of_the_ranking(archive):
+    db, _, _ = archive
+    for query in ("日报", "平度", "的"):
+        everything = search(db, query, limit=1000).hits
+        pages = [search(db, query, limit=4, offset=n).hits for n in range(0, len(everything) + 4, 4)]
+        assert [h["url"] for page in pages for h in page] == [h["url"] for h in everything], query
+        assert everything and pages[-1] == []
+
+
 def test_a_one_character_word_lists_the_newest_matches_first(archive):
     db, by_id, _ = archive
     for query in ("的", "海", "平度 市"):

@@ -52,11 +52,11 @@ def article_list(db: Database, req: ListRequest) -> dict:
         out["unindexed"] = pending(db)
         try:
             results = search.search(db, req.q, site=req.site, since=req.since, until=req.until,
-                                    limit=offset + PAGE_SIZE, marks=(MARK, MARK))
+                                    limit=PAGE_SIZE, offset=offset, marks=(MARK, MARK))
         except QueryError as error:
             out["error"] = str(error)
             return out
-        hits = results.hits[offset:]
+        hits = results.hits
         ids = _ids_of(db, [h["url"] for h in hits])
         out["rows"] = [{**h, "id": ids.get(h["url"])} for h in hits]
         out["total"], out["ranked"], out["order"] = results.total, results.ranked, results.order
