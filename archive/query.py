@@ -157,12 +157,12 @@ def url_state(db: Database, url: str) -> dict | None:
 
 
 def history(db: Database, url: str) -> list[dict]:
-    """Every version of the article ``url`` leads to (see :func:`_article_id`), oldest first:
+    """Every version of the article ``url`` leads to (see :func:`find_article_id`), oldest first:
     dicts with ``version``, ``seen_at`` (when that content was last seen), ``title``,
     ``published_at``, ``author``, ``source`` and ``body``. Raises ArchiveError for an
     unknown URL."""
     require_archive(db)
-    article_id = _article_id(db, url)
+    article_id = find_article_id(db, url)
     fields = ", ".join(VERSIONED_FIELDS)
     cursor = db.execute(
         f"SELECT version, seen_at, {fields} FROM article_versions WHERE article_id = :id "
@@ -173,7 +173,7 @@ def history(db: Database, url: str) -> list[dict]:
     return [dict(zip(columns, values)) for values in cursor]
 
 
-def _article_id(db: Database, url: str) -> int:
+def find_article_id(db: Database, url: str) -> int:
     """The id of the article ``url`` leads to: ``url`` is one of its URLs (its own or an
     alias), or canonicalizes to one (:func:`archive.urls.canonicalize`: tracking parameters,
     fragment, host case, default port). Raises ArchiveError for an unknown URL."""
@@ -201,13 +201,13 @@ def version_diff(old: dict, new: dict) -> list[str]:
 
 
 def show(db: Database, url: str) -> dict:
-    """One article by a URL that leads to it (see :func:`_article_id`): the export's fields
+    """One article by a URL that leads to it (see :func:`find_article_id`): the export's fields
     plus ``related`` (url and anchor text), ``copies`` (URLs of the other copies of its story,
     original first), ``original`` (the story's original URL, itself when it is the original),
     published_at_raw, url_source, pages, ``captures`` (id, url, fetched_at, status, bytes;
     ``capture_id`` is the one the text was extracted from) and ``reextractions``."""
     require_archive(db)
-    article_id = _article_id(db, url)
+    article_id = find_article_id(db, url)
     ((_, _, record),) = list(_export_where(db, "a.id = :id", {"id": article_id}))
     record["related"] = [
         {"url": u, "text": t}

@@ -89,9 +89,11 @@ def filters(site: str | None = None, since: str | None = None, until: str | None
     if since is not None:
         parts.append("a.published_at >= :since")  # every value starts with its day
         params["since"] = since
-    if until is not None:
+    if until is not None and dt.date.fromisoformat(until) < dt.date.max:
         parts.append("a.published_at < :before")
         params["before"] = (dt.date.fromisoformat(until) + dt.timedelta(days=1)).isoformat()
+    elif until is not None:  # the last day there is: every dated article
+        parts.append("a.published_at IS NOT NULL")
     return " AND ".join(parts) or "1", params
 
 
@@ -142,7 +144,8 @@ def search(
     lower is better (a word in more than half of the articles scores near zero, e.g.
     -2.5e-06); for a hit found in title or body, the matches in its byline do not count.
     snippet: about 80 characters of the body, or the title, with the matches marked ``marks``; for
-    a hit found through its byline, the fields that matched (``作者：【王倩】``).
+    a hit found through its byline, also the fields that matched (``作者：【王倩】``; alone
+    when nothing of the query is in its title or body).
     """
     parsed = parse_query(query)
     condition, filter_params = filters(site, since, until)
@@ -155,7 +158,7 @@ def search(
     # FTS5 sorts by its rank column itself, scoring every match; with filters, scoring in an
     # ORDER BY expression scores only the matches that pass them (3-4 times faster)
     order = "rank"
-    if filter_params:  # a filter on the matches, not a lookup per id
+    if condition != "1":  # a filter on the matches, not a lookup per id
         restrict = f" AND +rowid IN (SELECT a.id FROM articles a WHERE {condition})"
         order = f"bm25({FTS_TABLE}, {BM25_WEIGHTS})"
     newest = parsed.single_character
@@ -179,6 +182,7 @@ def search(
     top = db.execute(
         f"SELECT rowid, {order} AS score FROM {FTS_TABLE} WHERE {text_where} ORDER BY {sort} LIMIT :limit", params,
     ).fetchall()
+    by_text = len(top)
     if len(top) < limit and len(top) < ranked:  # every text match is in: the byline's come next
         top += db.execute(
             f"SELECT rowid, {order} AS score FROM {FTS_TABLE} WHERE {where} AND rowid >= :floor "
@@ -186,13 +190,15 @@ def search(
             {**params, "rest": limit - len(top)},
         ).fetchall()
     hits = []
-    for article_id, rank in top[offset:]:
+    for n, (article_id, rank) in enumerate(top[offset:], offset):
         row = db.execute(_ARTICLE_SQL, [article_id]).fetchone()
         if row is None:  # deleted by another program since the index was last synced
             continue
         url, title, published_at, site_, author, source, body = row
-        snip = (snippet(body, parsed.terms, marks=marks) or snippet(title, parsed.terms, width=100, marks=marks)
-                or byline_snippet({"author": author, "source": source}, parsed.terms, marks) or body[:80])
+        text = snippet(body, parsed.terms, marks=marks) or snippet(title, parsed.terms, width=100, marks=marks)
+        # found through its byline: what the byline holds of the query, after the text's part
+        byline = byline_snippet({"author": author, "source": source}, parsed.terms, marks) if n >= by_text else None
+        snip = "  ".join(x for x in (text, byline) if x) or body[:80]
         hits.append({
             "url": url, "title": title, "published_at": published_at, "site": site_,
             "author": author, "source": source, "score": None if newest else float(f"{rank:.4g}"),

@@ -106,10 +106,10 @@ def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 10.0) 
 
 
 @contextlib.contextmanager
-def serving_datasette(source: Path, folder: Path):
-    """``datasette serve`` of a copy of the archive ``source`` (as ``folder/news.db``) on a free
+def serving_datasette(source: Path, folder: Path, name: str = "news.db"):
+    """``datasette serve`` of a copy of the archive ``source`` (as ``folder/name``) on a free
     port of 127.0.0.1, once it answers; yields (base URL, the copy's path)."""
-    path = folder / "news.db"
+    path = folder / name
     with sqlite3.connect(source) as src, sqlite3.connect(path) as dst:
         src.backup(dst)
     with socket.socket() as s:

@@ -84,6 +84,9 @@ def test_bars_bin_by_day_week_or_month_and_keep_empty_days():
     months = charts.bars([("2010-01-15", 1), ("2024-12-01", 2), ("2024-12-31", 4)])
     assert months["unit"] == "month" and months["bars"][-1] == {**months["bars"][-1], "label": "2024-12-01", "count": 6}
     assert charts.bars([])["bars"] == [] and charts.bars([("not a day", 3)])["bars"] == []
+    assert charts.bars([("9999-12-30", 1), ("9999-12-31", 2)])["peak"] == 2  # the calendar's last days
+    decades = charts.bars([("1990-01-01", 50), ("2024-06-01", 1)])  # the latest twenty years are shown
+    assert decades["first"] == decades["bars"][0]["label"] > "2004" and decades["peak"] == 1
 
 
 def test_coverage_strip_shows_a_month_without_authors_as_pale_cells():
@@ -93,6 +96,8 @@ def test_coverage_strip_shows_a_month_without_authors_as_pale_cells():
     assert shades[("2021-02", "author")] > shades[("2021-01", "author")] > shades[("2021-01", "date")]
     assert strip["overall"] == {"date": 1.0, "author": 0.5, "source": 1.0}
     assert strip["width"] == 2 * charts.CELL and strip["height"] == 3 * charts.CELL
+    svg = str(charts.coverage_svg(charts.coverage_strip([("<b>x", [1, 1, 0, 0])]), "a <site>"))
+    assert "<b>" not in svg and "&lt;b&gt;x date: 100 % of 1" in svg and 'aria-label="a &lt;site&gt;"' in svg
     long = charts.coverage_strip([(f"{2000 + i // 12}-{1 + i % 12:02d}", [1, 1, 1, 1]) for i in range(240)])
     assert long["cell_width"] == 3 and long["width"] == 720  # 20 years stay on a screen
 
@@ -104,7 +109,10 @@ PORTAL_PAGE = """<!DOCTYPE html><html><head><meta charset="gbk"><title>{title}_�
 <body><div class="nav"><a href="/">首页</a> <a href="/news/">平度新闻</a></div>
 <form action="/search.php"><input name="q"></form>
 <h1>{title}</h1><div class="content"><p>{para}</p></div>
-<iframe src="http://ads.example/banner.html"></iframe></body></html>"""
+<iframe src="http://ads.example/banner.html"></iframe>
+<svg width="20" height="20"><a xlink:href="http://live.example/svg.html"><rect width="20" height="20"/></a></svg>
+<a href="/next.html" ping="http://stats.example/ping">下一页</a><button formaction="http://live.example/post">提交</button>
+<link rel="preconnect" href="http://cdn.example"><link rel="dns-prefetch" href="//img.example"></body></html>"""
 
 
 def test_a_capture_is_decoded_as_a_browser_would_and_made_inert():
@@ -119,6 +127,11 @@ def test_a_capture_is_decoded_as_a_browser_would_and_made_inert():
     assert 'title="/news/"' in inert and 'data-archived-action="/search.php"' in inert
     assert "data-archived-src=\"http://ads.example/banner.html\"" in inert and "Refresh" not in inert
     assert 'document.title = "scripts ran"' in inert  # kept as captured: the frame does not run it
+    assert not re.search(r"\s(xlink:href|href|ping|formaction|action)=", inert.replace("data-archived-", "data-"))
+    assert 'data-archived-href="http://live.example/svg.html"' in inert and "preconnect" not in inert
+    assert "dns-prefetch" not in inert and 'data-archived-formaction="http://live.example/post"' in inert
+    with pytest.raises(capture.CaptureUnreadable, match="not an HTML page but image/png"):
+        capture.decoded(b"\x89PNG\r\n", [["Content-Type", "image/png"]])
     with pytest.raises(capture.CaptureUnreadable):
         capture.decoded(b"not gzip", headers)
     assert "holds no HTML" in capture.inert_html("")
@@ -194,7 +207,7 @@ def test_the_search_box_finds_what_the_cli_finds_with_marked_snippets(served):
         expected = search(db, query, limit=pages.PAGE_SIZE)
         shown = [urllib.parse.unquote(t) for t in re.findall(r'class="rr-title" href="[^"]+">([^<]+)</a>', html)]
         assert shown == [h["title"] for h in expected.hits], query
-        assert f"{expected.total:,} article" in html and "<mark>" in html, query
+        assert re.search(rf"\b{expected.total:,} article", html) and "<mark>" in html, query
     seed = _html(room + "/articles?q=" + urllib.parse.quote("王清宪"))
     assert "<mark>王清憲</mark>" in seed  # the traditional text, found by a simplified query
 
@@ -275,9 +288,13 @@ def test_the_article_page_shows_fields_versions_copies_related_and_captures(serv
     current = conn.execute("SELECT capture_id FROM articles WHERE id = ?", [article_id]).fetchone()[0]
     assert re.search(rf'<iframe class="rr-frame" id="rr-capture" title="[^"]+" sandbox src="[^"]+/captures/{current}"', html)
     for c in captures:
-        assert f"#{c}" in text
+        assert re.search(rf"#{c}\b", text)
     other = next(c for c in captures if c != current)
     assert f'sandbox src="/news/-/articles/{article_id}/captures/{other}"' in _html(f"{room}/articles/{article_id}?capture={other}")
+    # no capture asked, one that is not a number or not this article's: the text's source
+    foreign = conn.execute("SELECT min(id) FROM captures WHERE article_id != ?", [article_id]).fetchone()[0]
+    for asked in ("", "?capture=abc", f"?capture={foreign}", "?capture=99999999999999999999"):
+        assert f'sandbox src="/news/-/articles/{article_id}/captures/{current}"' in _html(f"{room}/articles/{article_id}{asked}")
 
 
 def test_the_capture_is_served_inert_with_a_policy_that_runs_nothing(served):
@@ -314,15 +331,51 @@ def test_the_warc_download_holds_the_articles_captures_and_its_record(served):
 def test_an_article_is_found_by_any_of_its_urls_and_unknown_ones_are_404(served):
     room, path = served
     conn = sqlite3.connect(path)
-    url, article_id = conn.execute("SELECT url, article_id FROM article_urls LIMIT 1").fetchone()
-    request = urllib.request.Request(f"{room}/article?url={urllib.parse.quote(url)}")
+    alias, article_id = conn.execute(
+        "SELECT u.url, u.article_id FROM article_urls u JOIN articles a ON a.id = u.article_id "
+        "WHERE u.url != a.url LIMIT 1").fetchone()
+    own = conn.execute("SELECT url FROM articles WHERE id = ?", [article_id]).fetchone()[0]
     opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
                                               {"redirect_request": lambda *a, **k: None}))
-    with pytest.raises(urllib.error.HTTPError) as redirect:
-        opener.open(request, timeout=10)
-    assert redirect.value.code == 302 and redirect.value.headers["Location"].endswith(f"/articles/{article_id}")
-    assert _get(f"{room}/article?url=http%3A%2F%2Fnowhere.example%2F")[0] == 404
-    assert _get(f"{room}/articles/999999")[0] == 404
+    for url in (own, alias, own + ("&" if "?" in own else "?") + "utm_source=weixin&spm=1.2#comments"):
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(f"{room}/article?url={urllib.parse.quote(url)}", timeout=10)
+        assert redirect.value.code == 302 and redirect.value.headers["Location"].endswith(f"/articles/{article_id}")
+    status, _, body = _get(f"{room}/article?url=http%3A%2F%2Fnowhere.example%2F%3Futm_source%3Dx")
+    assert status == 404 and "no archived article has the URL http://nowhere.example/?utm_source=x (nor its " \
+                             "canonical form http://nowhere.example/)" in body.decode()
+    for path in ("/articles/999999", "/articles/99999999999999999999999", "/articles/1/captures/99999999999999999999",
+                 "/articles/99999999999999999999.warc.gz"):
+        assert _get(room + path)[0] == 404, path
+    for path in ("/articles?page=99999999999999999999", "/articles?q=%E5%B9%B3%E5%BA%A6&page=99999999999999999999",
+                 "/runs?page=99999999999999999999", "/articles?until=9999-12-31", "/articles?page=-3"):
+        assert _get(room + path)[0] == 200, path
+
+
+def test_a_copy_whose_original_is_gone_still_shows(served):
+    room, path = served
+    conn = sqlite3.connect(path)
+    copy_id, original = conn.execute(
+        "SELECT id, near_duplicate_of FROM articles WHERE near_duplicate_of IS NOT NULL LIMIT 1").fetchone()
+    conn.execute("UPDATE articles SET near_duplicate_of = 'http://gone.example/a/1.html' WHERE id = ?", [copy_id])
+    conn.commit()
+    try:
+        html = _html(f"{room}/articles/{copy_id}")
+        assert "Copies on other sites (0)" in _text(html) and "gone.example" not in html
+    finally:
+        conn.execute("UPDATE articles SET near_duplicate_of = ? WHERE id = ?", [original, copy_id])
+        conn.commit()
+
+
+def test_an_archive_whose_name_datasette_escapes_has_its_reading_room(showcase, tmp_path):
+    with serving_datasette(showcase, tmp_path, name="新闻.2024.db") as (base, _):
+        home = _html(base + "/")
+        links = re.findall(r'href="(/[^"/]+)"', home)
+        encoded = next(link for link in links if "2E2024" in link)
+        listing = _html(base + encoded + "/-/articles")
+        assert f'href="{encoded}/-/sites"' in listing and "rr-title" in listing
+        first = re.search(rf'href="({re.escape(encoded)}/-/articles/\d+)"', listing).group(1)
+        assert 'id="rr-headline"' in _html(base + first)
 
 
 def test_the_sites_page_draws_articles_per_day_and_field_coverage(served):
@@ -430,7 +483,8 @@ def _make_hostile(path: Path, article_id: int, live: str) -> None:
             f' new Image().src = "{live}/pixel.gif";</script>')
     html = html.replace("<head>", "<head>" + head, 1).replace(
         "</body>", f'<img src="{live}/logo.png"><iframe src="{live}/ad.html"></iframe>'
-                   f'<a id="live-link" href="{live}/next.html">下一篇</a></body>', 1)
+                   f'<a id="live-link" href="{live}/next.html">下一篇</a><svg width="40" height="40">'
+            f'<a id="svg-link" xlink:href="{live}/svg.html"><rect width="40" height="40"/></a></svg></body>', 1)
     conn.execute("UPDATE captures SET body = ?, body_size = ? WHERE id = ?",
                  [zlib.compress(html.encode()), len(html.encode()), capture_id])
     conn.commit()
@@ -477,6 +531,7 @@ def test_a_browser_searches_in_chinese_reads_an_article_its_versions_and_its_cap
                 inner = next(f for f in page.frames if "/captures/" in f.url)
                 assert inner.locator("html").get_attribute("data-ran") is None  # its scripts did not run
                 frame.locator("#live-link").click(timeout=2000)  # a link of the capture goes nowhere
+                frame.locator("#svg-link").click(timeout=2000)  # nor does a link in a picture
                 page.wait_for_timeout(500)
                 assert "/captures/" in inner.url
                 assert live.asked == []  # nothing was asked of the live site

@@ -200,8 +200,8 @@ def test_byline_matches_come_after_text_matches_with_the_byline_as_snippet(archi
     # the author's field says it matched; a word in the body and one in the byline find it too
     (hit,) = search(db, "王倩").hits
     assert hit["snippet"] == "作者：【王倩】" and hit["title"] == seed.TITLE
-    (hit,) = search(db, "王倩 平度代表团").hits
-    assert "【平度代表團】" in hit["snippet"]
+    (hit,) = search(db, "王倩 平度代表团").hits  # found through its byline: both parts shown
+    assert "【平度代表團】" in hit["snippet"] and hit["snippet"].endswith("作者：【王倩】")
 
 
 def test_scores_are_bm25_with_significant_digits(archive):
@@ -214,6 +214,12 @@ def test_scores_are_bm25_with_significant_digits(archive):
             assert len(set(scores)) > 1, (query, scores)
     # a word in most articles scores nearer zero than a rare one, still below it
     assert search(db, "王倩").hits[0]["score"] < search(db, "日报").hits[0]["score"] < 0
+
+
+def test_the_last_day_there_is_as_until_means_every_dated_article(archive):
+    db, _, _ = archive
+    dated = {h["url"] for h in search(db, "平度", limit=1000).hits if h["published_at"]}
+    assert dated and {h["url"] for h in search(db, "平度", until="9999-12-31", limit=1000).hits} == dated
 
 
 def test_a_later_page_of_results_is_the_next_slice_of_the_ranking(archive):

@@ -51,7 +51,10 @@ def payload_bytes(body: bytes, headers: list[list[str]]) -> bytes:
             elif coding == "br":
                 import brotli
 
-                body = brotli.decompress(body)
+                try:
+                    body = brotli.decompress(body)
+                except brotli.error as error:
+                    raise OSError(str(error)) from None
             elif coding != "identity":
                 raise CaptureUnreadable(f"the payload has the content encoding {coding!r}")
     except (OSError, zlib.error, EOFError, ImportError) as error:
@@ -65,30 +68,52 @@ def _guess(body: bytes) -> str | None:
 
 
 def decoded(body: bytes, headers: list[list[str]]) -> tuple[str, str]:
-    """(encoding, text) of a captured payload, decoded as a browser decodes it."""
+    """(encoding, text) of a captured payload, decoded as a browser decodes it;
+    CaptureUnreadable for a payload that is no text (an image, a PDF), by its Content-Type."""
+    content_type = _header(headers, "content-type")
+    kind = (content_type or "text/html").split(";")[0].strip().lower()
+    if not (kind.startswith("text/") or kind.endswith(("/html", "/xml", "+xml"))):
+        raise CaptureUnreadable(f"it is not an HTML page but {kind}; the WARC download holds its bytes")
     payload = payload_bytes(body, headers)
-    encoding, text = html_to_unicode(_header(headers, "content-type"), payload, auto_detect_fun=_guess)
+    encoding, text = html_to_unicode(content_type, payload, auto_detect_fun=_guess)
     return encoding, text
 
 
-_DEFUSED = (("a", "href"), ("area", "href"), ("form", "action"), ("iframe", "src"), ("frame", "src"))
+# Attributes that make the page ask a URL when someone clicks or submits (any element: an
+# SVG link's is ``xlink:href``), and elements that load one by their source.
+_NAVIGATING = ("href", "action", "formaction", "ping")
+_LOADING = ("iframe", "frame", "object", "embed")
+# <link> relations that make a browser look up or fetch a host ahead of time.
+_AHEAD = {"dns-prefetch", "preconnect", "prefetch", "preload", "modulepreload", "prerender"}
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
 def inert_html(text: str) -> str:
-    """``text`` (an HTML page) with nothing that navigates: link, form and frame targets moved
-    to ``data-archived-*`` attributes (a link keeps its target as its tooltip), meta
-    refreshes removed. Scripts and everything else stay as they are."""
+    """``text`` (an HTML page) with nothing that navigates or fetches ahead: link, form and
+    frame targets (any ``href``, ``xlink:href``, ``action``, ``formaction``, ``ping``, and a
+    frame's ``src``) moved to ``data-archived-*`` attributes (a link keeps its target as its
+    tooltip), meta refreshes and look-ahead ``<link>`` hints removed. Scripts and everything
+    else stay as they are."""
     try:
         root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         return "<!doctype html><p>(the captured page holds no HTML)</p>"
-    for tag, attribute in _DEFUSED:
-        for element in root.iter(tag):
-            target = element.attrib.pop(attribute, None)
-            if target is not None:
-                element.set(f"data-archived-{attribute}", target)
-                if tag in ("a", "area") and "title" not in element.attrib:
+    ahead = []
+    for element in root.iter(etree.Element):
+        for name in list(element.attrib):
+            local = _local(name)
+            if local in _NAVIGATING or (local == "src" and element.tag in _LOADING):
+                target = element.attrib.pop(name)
+                element.set(f"data-archived-{local}", target)
+                if local == "href" and "title" not in element.attrib:
                     element.set("title", target)
+        if element.tag == "link" and _AHEAD & set((element.get("rel") or "").lower().split()):
+            ahead.append(element)
+    for element in ahead:
+        element.getparent().remove(element)
     for meta in root.xpath("//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']"):
         meta.getparent().remove(meta)
     return "<!doctype html>\n" + lxml.html.tostring(root, encoding="unicode")

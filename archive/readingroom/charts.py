@@ -43,7 +43,8 @@ def bars(per_day: list[tuple[str, int]]) -> dict:
     """Bars of ``per_day`` ((``YYYY-MM-DD``, articles), days in order): ``unit`` (day, week
     or month), ``bars`` (label: the first day of the bin, count, x, y, width, height in px
     of a :data:`WIDTH` x :data:`HEIGHT` plot), ``peak`` (the largest bin), ``first``/``last``
-    day. Days that are no date are left out."""
+    day shown. Days that are no date are left out; over more than twenty years of months,
+    the latest twenty are shown."""
     days = []
     for day, n in per_day:
         try:
@@ -62,10 +63,14 @@ def bars(per_day: list[tuple[str, int]]) -> dict:
     keys, at = [], _bin_start(first, size)
     while at <= last:
         keys.append(at)
-        at = _next(at, size)
+        try:
+            at = _next(at, size)
+        except (OverflowError, ValueError):  # the last bin of the calendar
+            break
     if len(keys) > MAX_BARS * 2:  # months over more than 20 years: show the latest
         keys = keys[-MAX_BARS * 2:]
-    peak = max(counts.values())
+        first = keys[0]
+    peak = max(counts.get(key, 0) for key in keys)
     step = WIDTH / len(keys)
     out = []
     for i, key in enumerate(keys):
@@ -124,7 +129,7 @@ def coverage_svg(strip: dict, label: str) -> Markup:
     names = "".join(f'<text x="0" y="{i * h + h - 3}" font-size="11">{f}</text>' for i, f in enumerate(FIELDS))
     cells = "".join(
         f'<rect x="{c["x"] + LEGEND_WIDTH}" y="{c["y"]}" width="{max(w - 1, 2)}" height="{h - 1}" '
-        f'fill="hsl(210, 60%, {c["shade"]}%)"><title>{c["month"]} {c["field"]}: {100 * c["share"]:.0f} % '
+        f'fill="hsl(210, 60%, {c["shade"]}%)"><title>{escape(c["month"] or "")} {c["field"]}: {100 * c["share"]:.0f} % '
         f'of {c["articles"]}</title></rect>' for c in strip["cells"])
     width = strip["width"] + LEGEND_WIDTH
     return Markup(f'<svg class="rr-coverage" width="{width}" height="{strip["height"]}" '

@@ -85,12 +85,6 @@ def _ids_of(db: Database, urls: list[str]) -> dict[str, int]:
     return dict(db.execute(f"SELECT url, id FROM articles WHERE url IN ({marks})", urls).fetchall())
 
 
-def article_id_for(db: Database, url: str) -> int | None:
-    """The id of the article ``url`` (its own or an alias) leads to, or None."""
-    row = db.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
-    return row[0] if row else None
-
-
 def article(db: Database, article_id: int) -> dict | None:
     """Everything the article page shows, or None for an unknown id: the fields of
     :func:`archive.query.show` (body as ``paragraphs``), ``versions`` (oldest first) with a
@@ -116,8 +110,8 @@ def article(db: Database, article_id: int) -> dict | None:
     record["story"] = [
         {"id": c[0], "url": c[1], "site": c[2], "title": c[3], "published_at": c[4],
          "original": c[1] == original, "this": c[0] == article_id}
-        for c in (copies[u] for u in ([original] if original else []) + [u for u in story if u != original])
-        if c is not None] if len(story) > 1 else []
+        for c in (copies.get(u) for u in ([original] if original else []) + [u for u in story if u != original])
+        if c is not None] if len(story) > 1 else []  # (an original no longer archived is left out)
     targets = [r["url"] for r in record["related"]]
     linked = dict(db.execute(
         f"SELECT u.url, u.article_id FROM article_urls u WHERE u.url IN ({','.join('?' * len(targets))})",
@@ -207,9 +201,16 @@ def runs(db: Database, path: str | None, page: int = 1) -> dict:
             row["start_urls"] = json.loads(row["start_urls"] or "[]")
         except ValueError:
             row["start_urls"] = [row["start_urls"]]
-        row["sites"] = sorted({urlsplit(u).netloc or u for u in row["start_urls"] if isinstance(u, str)})
+        row["sites"] = sorted({_netloc(u) for u in row["start_urls"] if isinstance(u, str)})
     mark_state(rows, path)
     return {"rows": rows, "total": total, "pages": max(1, -(-total // RUNS_PAGE_SIZE))}
+
+
+def _netloc(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:  # not a URL (an IPv6 address cut short): shown as it is
+        return url
 
 
 def failure_reasons(stats_json: str | None) -> list[tuple[str, str, int]]:
@@ -217,6 +218,8 @@ def failure_reasons(stats_json: str | None) -> list[tuple[str, str, int]]:
     try:
         stats = json.loads(stats_json or "{}")
     except ValueError:
+        return []
+    if not isinstance(stats, dict):
         return []
     found = []
     for name, value in stats.items():

@@ -23,11 +23,13 @@ import io
 import json
 from urllib.parse import quote, urlencode
 
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
 from archive import query
 from archive.clock import parse_day
+from archive.errors import ArchiveError
 from archive.readingroom import capture, charts, pages
 from archive.readingroom.config import is_archive
 from archive.sites import the_site_named
@@ -54,7 +56,7 @@ def base_path(datasette, name: str) -> str:
 
 async def _archive(datasette, request):
     """The Datasette database of the request if it is a news archive, else None."""
-    name = request.url_vars["database"]
+    name = tilde_decode(request.url_vars["database"])  # as Datasette writes names in paths
     try:
         database = datasette.get_database(name)
     except KeyError:
@@ -103,11 +105,23 @@ def _site(value: str | None, sites: list[str]) -> tuple[str | None, str | None]:
         return None, str(error)
 
 
+# Pages beyond this are empty anyway; ids beyond SQLite's integers are no id.
+MAX_PAGE = 1_000_000
+MAX_ID = 2**63 - 1
+
+
 def _int(value: str | None, default: int = 1) -> int:
+    """A page number from a form: ``default`` unless a number, at least 1, at most MAX_PAGE."""
     try:
-        return max(1, int(value or default))
+        return min(max(1, int(value or default)), MAX_PAGE)
     except ValueError:
         return default
+
+
+def _id(value: str) -> int | None:
+    """An id from a path (digits), or None when it is beyond SQLite's integers."""
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 async def articles_view(datasette, request):
@@ -138,11 +152,13 @@ async def article_view(datasette, request):
     database = await _archive(datasette, request)
     if database is None:
         return await _not_found(datasette, request, "no news archive by this name is served here")
-    record = await _read(database, pages.article, int(request.url_vars["id"]))
+    article_id = _id(request.url_vars["id"])
+    record = None if article_id is None else await _read(database, pages.article, article_id)
     if record is None:
         return await _not_found(datasette, request, f"no archived article has the id {request.url_vars['id']}")
-    shown = _int(request.args.get("capture"), 0) or record["shown_capture"]
-    if shown not in {c["id"] for c in record["captures"]}:
+    asked = request.args.get("capture") or ""
+    shown = int(asked) if asked.isdigit() else None
+    if shown not in {c["id"] for c in record["captures"]}:  # none asked, or not one of its captures
         shown = record["shown_capture"]
     return await _page(datasette, request, database, "article", {"a": record, "shown": shown})
 
@@ -151,10 +167,13 @@ async def article_by_url_view(datasette, request):
     database = await _archive(datasette, request)
     if database is None:
         return await _not_found(datasette, request, "no news archive by this name is served here")
-    url = request.args.get("url") or ""
-    article_id = await _read(database, pages.article_id_for, url) if url else None
-    if article_id is None:
-        return await _not_found(datasette, request, f"no archived article has the URL {url}" if url else "give ?url=")
+    url = (request.args.get("url") or "").strip()
+    if not url:
+        return await _not_found(datasette, request, "give the URL of an article: ?url=")
+    try:
+        article_id = await _read(database, query.find_article_id, url)
+    except ArchiveError as error:  # the message show and history give
+        return await _not_found(datasette, request, str(error))
     return Response.redirect(f"{base_path(datasette, database.name)}/articles/{article_id}")
 
 
@@ -169,14 +188,14 @@ async def capture_view(datasette, request):
     database = await _archive(datasette, request)
     if database is None:
         return await _not_found(datasette, request, "no news archive by this name is served here")
-    row = await _read(database, _capture_row, int(request.url_vars["id"]), int(request.url_vars["capture"]))
+    ids = _id(request.url_vars["id"]), _id(request.url_vars["capture"])
+    row = None if None in ids else await _read(database, _capture_row, *ids)
     if row is None:
         return await _not_found(datasette, request, "this article has no capture by this id")
     url, headers, body = row
     try:
-        _, text = capture.decoded(zlib.decompress(body), json.loads(headers or "[]"))
-        html = capture.inert_html(text)
-    except (zlib.error, capture.CaptureUnreadable) as error:
+        html = capture.inert_html(capture.decoded(zlib.decompress(body), json.loads(headers or "[]"))[1])
+    except (zlib.error, ValueError, capture.CaptureUnreadable) as error:
         html = f"<!doctype html><p>The stored capture of {_escape(url)} cannot be shown: {_escape(str(error))}</p>"
     return Response(html, content_type="text/html; charset=utf-8", headers={
         "Content-Security-Policy": capture.POLICY, "X-Content-Type-Options": "nosniff",
@@ -203,10 +222,10 @@ async def warc_view(datasette, request):
     database = await _archive(datasette, request)
     if database is None:
         return await _not_found(datasette, request, "no news archive by this name is served here")
-    article_id = int(request.url_vars["id"])
-    found = await _read(database, _warc_bytes, article_id)
+    article_id = _id(request.url_vars["id"])
+    found = None if article_id is None else await _read(database, _warc_bytes, article_id)
     if found is None:
-        return await _not_found(datasette, request, f"no archived article has the id {article_id}")
+        return await _not_found(datasette, request, f"no archived article has the id {request.url_vars['id']}")
     data, _ = found
     filename = quote(f"{database.name}-article-{article_id}.warc.gz")
     return Response(data, content_type="application/warc", headers={
