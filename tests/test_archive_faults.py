@@ -500,7 +500,7 @@ def _flip_pages(path: Path, tables: tuple[str, ...]) -> None:
         f"SELECT rootpage FROM sqlite_master WHERE tbl_name IN ({marks}) AND rootpage > 0", tables)]
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.close()
-    assert pages == Path(path).stat().st_size // size and all(1 < r < pages for r in roots)  # middle pages
+    assert pages == Path(path).stat().st_size // size and all(1 < r <= pages for r in roots)  # not the header
     with open(path, "r+b") as f:
         for page in roots:
             f.seek((page - 1) * size)
