@@ -72,6 +72,15 @@ def parse_day(value: str) -> dt.date:
         raise ValueError(f"not a day like 2021-03-01: {value!r}") from None
 
 
+def day_filter(value: str) -> str:
+    """A day typed as a filter (``--since``, a form's "from"), as ``YYYY-MM-DD``; ValueError
+    with the one-line message the commands and the reading room show."""
+    try:
+        return parse_day(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date like 2021-03-01") from None
+
+
 @functools.lru_cache(maxsize=4096)  # a sitemap repeats the same few lastmods thousands of times
 def instant(value: str | None, tz: str | None = None) -> dt.datetime | None:
     """An ISO 8601 value as an aware ``datetime``: a day is its start (00:00) in ``tz``, a

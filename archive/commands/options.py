@@ -10,7 +10,7 @@ import click
 from sqlite_utils import Database
 
 from archive import query
-from archive.clock import parse_day
+from archive.clock import day_filter
 from archive.db import archive_writable, open_archive, require_archive_file
 from archive.errors import ArchiveDamaged, ArchiveOutdated, ArchiveReadOnly
 from archive.lock import ArchiveLock
@@ -30,9 +30,9 @@ def _day(ctx, param, value):
     if value is None:
         return None
     try:
-        return parse_day(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2021-03-01") from None
+        return day_filter(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 db_option = click.option(

@@ -28,7 +28,7 @@ from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
 from archive import query
-from archive.clock import parse_day
+from archive.clock import day_filter
 from archive.errors import ArchiveError
 from archive.readingroom import capture, charts, pages
 from archive.readingroom.config import is_archive
@@ -89,9 +89,9 @@ def _day(value: str | None) -> tuple[str | None, str | None]:
     if not value:
         return None, None
     try:
-        return parse_day(value).isoformat(), None
-    except ValueError:
-        return None, f"{value!r} is not a date like 2021-03-01"
+        return day_filter(value), None
+    except ValueError as error:
+        return None, str(error)
 
 
 def _site(value: str | None, sites: list[str]) -> tuple[str | None, str | None]:
