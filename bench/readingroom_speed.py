@@ -35,7 +35,6 @@ marking rows whose p95 is over 200 ms, then the worst p95. Exit code 0 either wa
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import html
 import json
@@ -50,7 +49,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
-from search_speed import article_maker, bench_archive, queries
+from search_speed import archive_arguments, article_maker, bench_archive, queries
 
 from archive.captures import add_captures
 from archive.searchindex import sync_index
@@ -388,9 +387,7 @@ def page_kinds(db, rng: random.Random, make, bodies: list[str], count: int) -> l
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--keep", metavar="PATH", help="build (or reuse) the archive at PATH instead of a temp file")
+    parser = archive_arguments(__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per page kind")
     args = parser.parse_args()
     rng = random.Random(11)

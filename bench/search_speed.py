@@ -179,11 +179,16 @@ def bench_archive(path: Path, articles: int, make) -> tuple:
     return db, bodies
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def archive_arguments(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark on this archive: ``--articles`` and ``--keep PATH``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--keep", metavar="PATH", help="build (or reuse) the archive at PATH instead of a temp file")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = archive_arguments(__doc__.splitlines()[0]).parse_args()
     rng = random.Random(11)
     make = article_maker(rng)
     with tempfile.TemporaryDirectory() as tmp:
