@@ -55,10 +55,13 @@ def search_command(text, db_path, site, since, until, limit, as_json, rank_all):
     if not results.hits:
         click.echo(f"no article matches {text!r}")
         return
-    click.echo(f"{results.total} article{'s match' if results.total != 1 else ' matches'} {text!r}"
-               + (f"; the best {len(results.hits)}" if results.total > len(results.hits) else "")
-               + (f" of the newest {results.ranked:,} (--rank-all ranks all):" if results.ranked < results.total else ":")
-               + (" newest first (a one-character word)" if results.order == "newest" else ""))
+    shown = len(results.hits)
+    if results.order == "newest":
+        tail = (f"; the newest {shown}" if results.total > shown else "") + ", newest first (a one-character word):"
+    else:
+        tail = ((f"; the best {shown}" if results.total > shown else "")
+                + (f" of the newest {results.ranked:,} (--rank-all ranks all):" if results.ranked < results.total else ":"))
+    click.echo(f"{results.total} article{'s match' if results.total != 1 else ' matches'} {text!r}{tail}")
     for n, hit in enumerate(results.hits, 1):
         click.echo(
             f"\n{n}. {hit['title']}\n   {hit['published_at'] or '(no date)'}  {hit['site']}  {hit['url']}"
