@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from archive import query, search
-from archive.errors import ArchiveError, QueryError
+from archive.errors import QueryError
 from archive.readingroom import charts, versiondiff
 
 PAGE_SIZE = 50  # articles per page of the list
@@ -229,10 +229,3 @@ def failure_reasons(stats_json: str | None) -> list[tuple[str, str, int]]:
                 break
     return sorted(found, key=lambda f: (-f[2], f[0], f[1]))
 
-
-def require_article(db: Database, article_id: int) -> dict:
-    """:func:`article`, raising ArchiveError for an unknown id."""
-    found = article(db, article_id)
-    if found is None:
-        raise ArchiveError(f"no archived article has the id {article_id}")
-    return found

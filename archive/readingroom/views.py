@@ -143,7 +143,7 @@ async def articles_view(datasette, request):
     form = {k: v for k, v in (("q", req.q), ("site", req.site), ("since", args.get("since")),
                                ("until", args.get("until"))) if v}
     return await _page(datasette, request, database, "articles", {
-        "req": req, "listing": listing, "sites": sites, "form": form,
+        "req": req, "listing": listing, "sites": sites, "form": form, "page_size": pages.PAGE_SIZE,
         "page_url": lambda n: "?" + urlencode({**form, "page": n}),
     })
 
@@ -208,14 +208,14 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-def _warc_bytes(db: Database, article_id: int) -> tuple[bytes, int] | None:
+def _warc_bytes(db: Database, article_id: int) -> bytes | None:
     from archive.warc import write_article_warc
 
     if db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone() is None:
         return None
     out = io.BytesIO()
-    counts = write_article_warc(db, out, article_id, filename=f"article-{article_id}.warc.gz")
-    return out.getvalue(), counts["captures"]
+    write_article_warc(db, out, article_id, filename=f"article-{article_id}.warc.gz")
+    return out.getvalue()
 
 
 async def warc_view(datasette, request):
@@ -223,10 +223,9 @@ async def warc_view(datasette, request):
     if database is None:
         return await _not_found(datasette, request, "no news archive by this name is served here")
     article_id = _id(request.url_vars["id"])
-    found = None if article_id is None else await _read(database, _warc_bytes, article_id)
-    if found is None:
+    data = None if article_id is None else await _read(database, _warc_bytes, article_id)
+    if data is None:
         return await _not_found(datasette, request, f"no archived article has the id {request.url_vars['id']}")
-    data, _ = found
     filename = quote(f"{database.name}-article-{article_id}.warc.gz")
     return Response(data, content_type="application/warc", headers={
         "Content-Disposition": f"attachment; filename=\"{filename}\""})
